@@ -1,0 +1,76 @@
+package offline
+
+import (
+	"unicode/utf8"
+
+	"github.com/kljensen/snowball/english"
+	"github.com/kljensen/snowball/french"
+	"github.com/kljensen/snowball/russian"
+	"github.com/kljensen/snowball/spanish"
+)
+
+// prefixStemLength is the crude stem for languages snowball does not cover here (de, pt, it,
+// nl): truncating to a prefix is a known, surprisingly good stand-in for inflection in IR.
+const prefixStemLength = 6
+
+// stemFunc returns the stemmer for lang. Stemmers get the lower-cased word with its accents,
+// which snowball's suffix rules rely on; the stem is folded afterwards.
+func stemFunc(lang string) func(string) string {
+	var f func(string, bool) string
+	switch lang {
+	case "en":
+		f = english.Stem
+	case "es":
+		f = spanish.Stem
+	case "fr":
+		f = french.Stem
+	case "ru":
+		f = russian.Stem
+	}
+	return func(w string) string {
+		if isDigits(w) {
+			return w
+		}
+		if f != nil {
+			return fold(f(w, true))
+		}
+		w = fold(w)
+		if utf8.RuneCountInString(w) > prefixStemLength {
+			w = string([]rune(w)[:prefixStemLength])
+		}
+		return w
+	}
+}
+
+// term is a matchable unit of text: a stemmed word, or a CJK character bigram (prefixed so it
+// cannot equal a word).
+type term struct {
+	text string
+	stop bool
+}
+
+// terms breaks text into terms for lang. A CJK run yields its bigrams, or the character itself
+// when alone.
+func terms(text string, lang string, stem func(string) string) []term {
+	stops := stopSet(lang)
+	var out []term
+	for _, t := range tokenize(text) {
+		if !t.cjk {
+			out = append(out, term{text: stem(t.text), stop: stops[fold(t.text)]})
+			continue
+		}
+		prev := -1
+		for i, c := range t.text {
+			if prev >= 0 {
+				out = append(out, term{text: "\x00" + t.text[prev:i+utf8.RuneLen(c)]})
+			}
+			prev = i
+		}
+		// Characters too: questions often share single characters with the answer but not
+		// the bigram, and IDF keeps common ones (的, 是) from counting much.
+		for i, c := range t.text {
+			out = append(out, term{text: "\x01" + t.text[i:i+utf8.RuneLen(c)]})
+		}
+	}
+	return out
+}
