@@ -23,12 +23,12 @@ CREATE TABLE api_clients (
 );
 CREATE INDEX api_clients_organization_idx ON api_clients (organization_id);
 
--- Fixed one-hour windows counted in the database so every API replica sees the same count.
+-- Rate-limit windows counted in the database so every API replica sees the same count. A
+-- window opens with a bucket's first request and lasts its period; one row per bucket.
 CREATE TABLE rate_limit_windows (
-    bucket       text NOT NULL,
+    bucket       text PRIMARY KEY,
     window_start timestamptz NOT NULL,
-    hits         integer NOT NULL,
-    PRIMARY KEY (bucket, window_start)
+    hits         integer NOT NULL
 );
 
 CREATE TABLE assistants (
@@ -201,3 +201,11 @@ CREATE TABLE knowledge_gaps (
     created_at      timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX knowledge_gaps_organization_idx ON knowledge_gaps (organization_id, created_at DESC, id);
+
+-- Server-wide settings shared by every replica, e.g. the generated widget-token signing key
+-- when none is configured.
+CREATE TABLE server_settings (
+    name       text PRIMARY KEY,
+    value      bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);

@@ -163,7 +163,7 @@ func (c *Cluster) createDatabase(ctx context.Context) error {
 	if strings.TrimSpace(out) == "1" {
 		return nil
 	}
-	if out, err := c.run(ctx, "createdb", "-h", c.socketDir(), "-U", clusterDatabase, clusterDatabase); err != nil {
+	if out, err := c.run(ctx, "createdb", "-h", c.socketDir(), "-U", clusterDatabase, clusterDatabase); err != nil && !strings.Contains(out, "already exists") {
 		return fmt.Errorf("createdb: %w: %s", err, out)
 	}
 	return nil

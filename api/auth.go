@@ -1,0 +1,279 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/lorebase/lorebase"
+)
+
+// access says who may call a route.
+type access int
+
+const (
+	accessPublic access = iota // no credentials (health, widget token)
+	accessKey                  // API key pair only
+	accessWidget               // API key pair or a widget token (the handler narrows further)
+)
+
+// principal is the authenticated caller.
+type principal struct {
+	orgID     string
+	clientID  string
+	widget    bool
+	origin    string // widget tokens: the origin the token was issued for
+	subject   string // widget tokens: the visitor the token (and its renewals) belong to
+	rateLimit int
+}
+
+func principalFrom(ctx context.Context) *principal {
+	p, _ := ctx.Value(ctxPrincipal).(*principal)
+	return p
+}
+
+// widgetTokenTTL is the lifetime of a widget token.
+const widgetTokenTTL = time.Hour
+
+type widgetClaims struct {
+	Org    string `json:"org"`
+	Client string `json:"cid"`
+	Origin string `json:"origin"`
+	Scope  string `json:"scope"`
+	jwt.RegisteredClaims
+}
+
+func unauthenticated(detail string) error {
+	return errorf(http.StatusUnauthorized, "Authentication required - "+detail)
+}
+
+// authenticate checks the credentials of a request for a route and counts it against the
+// organization's rate limit. It returns the request with the principal in its context.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, need access) (*http.Request, error) {
+	if need == accessPublic {
+		return r, nil
+	}
+	var p *principal
+	var err error
+	switch {
+	case r.Header.Get("X-API-Key") != "" || r.Header.Get("X-API-Secret") != "":
+		p, err = s.authenticateKey(r.Context(), r.Header.Get("X-API-Key"), r.Header.Get("X-API-Secret"))
+	case strings.HasPrefix(r.Header.Get("Authorization"), "Bearer "):
+		p, err = s.authenticateWidget(r.Context(), strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+		if err == nil {
+			if o := requestOrigin(r); o == "" || normalizeOrigin(o) != p.origin {
+				err = errorf(http.StatusForbidden, "Forbidden - the request's origin does not match the widget token's origin")
+			}
+		}
+	default:
+		err = unauthenticated("send X-API-Key and X-API-Secret, or Authorization: Bearer <widget token>")
+	}
+	if err != nil {
+		return r, err
+	}
+	infoFrom(r.Context()).organizationID = p.orgID
+	r = r.WithContext(context.WithValue(r.Context(), ctxPrincipal, p))
+	if err := s.countRequest(w, r, p); err != nil {
+		return r, err
+	}
+	if p.widget && need != accessWidget {
+		return r, errorf(http.StatusForbidden, "Forbidden - a widget token may only open sessions, send and read their messages, and read assistants")
+	}
+	return r, nil
+}
+
+func (s *Server) authenticateKey(ctx context.Context, clientID, secret string) (*principal, error) {
+	if clientID == "" || secret == "" {
+		return nil, unauthenticated("both X-API-Key and X-API-Secret are needed")
+	}
+	c, limit, err := s.orgs.Client(ctx, clientID)
+	if errors.Is(err, lorebase.ErrNotFound) {
+		// Hash anyway so that unknown and known ids take the same time.
+		_ = subtle.ConstantTimeCompare(hashSecret(secret), hashSecret(clientID))
+		return nil, unauthenticated("invalid API credentials")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare(hashSecret(secret), c.SecretHash) != 1 {
+		return nil, unauthenticated("invalid API credentials")
+	}
+	if !c.IsActive {
+		return nil, unauthenticated("this API client is deactivated")
+	}
+	return &principal{orgID: c.OrganizationID, clientID: c.ClientID, rateLimit: limit}, nil
+}
+
+func hashSecret(s string) []byte {
+	sum := sha256.Sum256([]byte(s))
+	return sum[:]
+}
+
+func (s *Server) authenticateWidget(ctx context.Context, token string) (*principal, error) {
+	claims, err := s.parseWidgetToken(token)
+	if err != nil {
+		return nil, err
+	}
+	c, limit, err := s.orgs.Client(ctx, claims.Client)
+	if errors.Is(err, lorebase.ErrNotFound) || (err == nil && (!c.IsActive || c.OrganizationID != claims.Org)) {
+		return nil, unauthenticated("the widget token's client is unknown or deactivated")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &principal{orgID: claims.Org, clientID: claims.Client, widget: true, origin: claims.Origin,
+		subject: claims.Subject, rateLimit: limit}, nil
+}
+
+func (s *Server) parseWidgetToken(token string) (*widgetClaims, error) {
+	claims := &widgetClaims{}
+	_, err := jwt.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return s.cfg.JWTKey, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuer(jwtIssuer),
+		jwt.WithLeeway(5*time.Second))
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, unauthenticated("the widget token has expired")
+	case err != nil:
+		return nil, unauthenticated("invalid widget token")
+	case claims.Scope != "widget" || claims.Org == "" || claims.Client == "":
+		return nil, unauthenticated("invalid widget token")
+	}
+	return claims, nil
+}
+
+const jwtIssuer = "lorebase"
+
+func requestOrigin(r *http.Request) string {
+	if o := r.Header.Get("Origin"); o != "" {
+		return o
+	}
+	return r.Header.Get("X-Embed-Origin")
+}
+
+// countRequest applies the organization's hourly limit and sets the rate-limit headers.
+func (s *Server) countRequest(w http.ResponseWriter, r *http.Request, p *principal) error {
+	u, err := s.limiter.Hit(r.Context(), "org:"+p.orgID, time.Hour)
+	if err != nil {
+		return err
+	}
+	setRateLimitHeaders(w.Header(), p.rateLimit, p.rateLimit-u.Hits, u.ResetAt)
+	if u.Hits > p.rateLimit {
+		return rateLimited(w, p.rateLimit, u.ResetAt)
+	}
+	return nil
+}
+
+func rateLimited(w http.ResponseWriter, limit int, reset time.Time) error {
+	retry := int(time.Until(reset).Seconds()) + 1
+	if retry < 1 {
+		retry = 1
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(retry))
+	return errorWithData(http.StatusTooManyRequests, "Rate limit exceeded - try again in "+strconv.Itoa(retry)+" seconds",
+		map[string]any{"limit": limit, "remaining": 0, "reset_at": reset.UTC().Format(time.RFC3339)})
+}
+
+type widgetTokenRequest struct {
+	ClientID string `json:"client_id"`
+}
+
+type widgetTokenResponse struct {
+	Token     string `json:"token"`
+	ExpiresIn int    `json:"expires_in"`
+	TokenType string `json:"token_type"`
+}
+
+// Widget-token limits: per client and per IP, so an embedded widget can't be used to mint
+// tokens in bulk.
+const (
+	widgetTokensPerClientPerMinute = 600
+	widgetTokensPerIPPerMinute     = 60
+)
+
+// issueWidgetToken answers POST /auth/widget-token. The response is the one body outside the
+// envelope, as the seed shows it. A still-valid token of the same client and origin sent along
+// renews it for the same visitor, so the visitor keeps access to its sessions.
+func (s *Server) issueWidgetToken(w http.ResponseWriter, r *http.Request) error {
+	var req widgetTokenRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.ClientID) == "" {
+		ve := &lorebase.ValidationError{}
+		ve.Add("client_id", "is required")
+		return ve
+	}
+	if err := s.limitWidgetTokens(w, r, req.ClientID); err != nil {
+		return err
+	}
+	origin := requestOrigin(r)
+	if origin == "" {
+		return errorWithData(http.StatusBadRequest, "Missing Origin or X-Embed-Origin header", map[string]string{"code": "missing_origin_header"})
+	}
+	c, _, err := s.orgs.Client(r.Context(), req.ClientID)
+	if errors.Is(err, lorebase.ErrNotFound) || (err == nil && !c.IsActive) {
+		return unauthenticated("unknown or inactive client")
+	}
+	if err != nil {
+		return err
+	}
+	origin = normalizeOrigin(origin)
+	allowed := slices.ContainsFunc(c.AllowedOrigins, func(o string) bool { return normalizeOrigin(o) == origin })
+	if !allowed {
+		return errorWithData(http.StatusBadRequest, "Origin not allowed for this client", map[string]string{"code": "origin_not_allowed"})
+	}
+	subject := newVisitorSubject()
+	if prev, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		if old, err := s.parseWidgetToken(prev); err == nil && old.Client == c.ClientID && old.Origin == origin && old.Subject != "" {
+			subject = old.Subject
+		}
+	}
+	now := time.Now()
+	claims := widgetClaims{Org: c.OrganizationID, Client: c.ClientID, Origin: origin, Scope: "widget",
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: jwtIssuer, Subject: subject, IssuedAt: jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(widgetTokenTTL))}}
+	signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.cfg.JWTKey)
+	if err != nil {
+		return err
+	}
+	infoFrom(r.Context()).organizationID = c.OrganizationID
+	writeJSON(w, http.StatusOK, widgetTokenResponse{Token: signed, ExpiresIn: int(widgetTokenTTL.Seconds()), TokenType: "Bearer"})
+	return nil
+}
+
+func (s *Server) limitWidgetTokens(w http.ResponseWriter, r *http.Request, clientID string) error {
+	for _, b := range []struct {
+		bucket string
+		limit  int
+	}{
+		{"widget-ip:" + s.clientIP(r), widgetTokensPerIPPerMinute},
+		{"widget-client:" + clientID, widgetTokensPerClientPerMinute},
+	} {
+		u, err := s.limiter.Hit(r.Context(), b.bucket, time.Minute)
+		if err != nil {
+			return err
+		}
+		if u.Hits > b.limit {
+			return rateLimited(w, b.limit, u.ResetAt)
+		}
+	}
+	return nil
+}
+
+func newVisitorSubject() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "v_" + hex.EncodeToString(b)
+}

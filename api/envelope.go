@@ -1,0 +1,106 @@
+// Package api serves the public HTTP API of ../shared/API.md: routing, the response envelope,
+// authentication, rate limits, CORS, request decoding and the resource handlers. It depends on
+// the domain package and on small interfaces it declares for what it needs from storage.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/lorebase/lorebase"
+	"github.com/lorebase/lorebase/llm"
+)
+
+// envelope is the shape of every response but the widget token.
+type envelope struct {
+	Status     string `json:"status"`
+	StatusCode int    `json:"status_code"`
+	Detail     any    `json:"detail"`
+	Data       any    `json:"data"`
+}
+
+// listData is the data of every list response.
+type listData[T any] struct {
+	Items    []T `json:"items"`
+	Total    int `json:"total"`
+	Page     int `json:"page"`
+	PageSize int `json:"page_size"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+func writeData(w http.ResponseWriter, status int, data any) {
+	writeJSON(w, status, envelope{Status: "success", StatusCode: status, Data: data})
+}
+
+// apiError is an error with the status, the client-facing detail and optional structured data.
+type apiError struct {
+	status int
+	detail string
+	data   any
+}
+
+func (e *apiError) Error() string { return e.detail }
+
+func errorf(status int, detail string) *apiError { return &apiError{status: status, detail: detail} }
+
+func errorWithData(status int, detail string, data any) *apiError {
+	return &apiError{status: status, detail: detail, data: data}
+}
+
+// statusOf is the one table that maps error kinds to HTTP status codes and client details.
+var statusOf = []struct {
+	kind   error
+	status int
+	detail string
+}{
+	{lorebase.ErrNotFound, http.StatusNotFound, "Not found"},
+	{lorebase.ErrUnauthenticated, http.StatusUnauthorized, "Authentication required"},
+	{lorebase.ErrForbidden, http.StatusForbidden, "Forbidden"},
+	{lorebase.ErrConflict, http.StatusConflict, "Conflict"},
+	{lorebase.ErrGone, http.StatusGone, "Gone"},
+	{lorebase.ErrTooLarge, http.StatusRequestEntityTooLarge, "Request body too large"},
+	{lorebase.ErrUnsupported, http.StatusUnsupportedMediaType, "Unsupported media type"},
+	{lorebase.ErrRateLimited, http.StatusTooManyRequests, "Rate limit exceeded"},
+	{lorebase.ErrInvalid, http.StatusUnprocessableEntity, "Validation failed"},
+	{llm.ErrTimeout, http.StatusGatewayTimeout, "The model server did not answer in time"},
+	{llm.ErrUpstream, http.StatusBadGateway, "The model server failed"},
+}
+
+// writeError renders any error as an envelope. Known kinds keep their message (which callers
+// write for clients); anything else is a 500 with a generic detail, logged with the request id.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		writeJSON(w, ae.status, envelope{Status: "error", StatusCode: ae.status, Detail: ae.detail, Data: ae.data})
+		return
+	}
+	var ve *lorebase.ValidationError
+	if errors.As(err, &ve) {
+		writeJSON(w, http.StatusUnprocessableEntity, envelope{Status: "error", StatusCode: http.StatusUnprocessableEntity,
+			Detail: ve.Error(), Data: map[string]any{"errors": ve.Fields}})
+		return
+	}
+	for _, m := range statusOf {
+		if errors.Is(err, m.kind) {
+			detail := err.Error()
+			if errors.Is(err, lorebase.ErrNotFound) {
+				detail = m.detail // never echo internals of a lookup
+			}
+			writeJSON(w, m.status, envelope{Status: "error", StatusCode: m.status, Detail: detail})
+			return
+		}
+	}
+	rid := requestID(r.Context())
+	loggerFrom(r.Context()).Error("internal error", slog.String("error", err.Error()))
+	writeJSON(w, http.StatusInternalServerError, envelope{Status: "error", StatusCode: http.StatusInternalServerError,
+		Detail: "Internal server error (request id " + rid + ")"})
+}

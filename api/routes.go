@@ -1,0 +1,43 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/lorebase/lorebase"
+)
+
+// routeTable lists every endpoint. Collection paths are also served with a trailing slash.
+func (s *Server) routeTable() []route {
+	const v1 = "/api/v1"
+	return []route{
+		{method: "GET", path: "/healthz", access: accessPublic, handle: s.healthz,
+			doc: routeDoc{tag: "operations", summary: "The process is alive", response: healthStatus{}}},
+		{method: "GET", path: "/readyz", access: accessPublic, handle: s.readyz,
+			doc: routeDoc{tag: "operations", summary: "The database answers and migrations are current", response: healthStatus{}, errors: []int{503}}},
+		{method: "GET", path: "/metrics", access: accessPublic, handle: s.serveMetrics,
+			doc: routeDoc{tag: "operations", summary: "Prometheus metrics", raw: "text/plain"}},
+		{method: "GET", path: v1 + "/openapi.json", access: accessPublic, handle: s.serveOpenAPI,
+			doc: routeDoc{tag: "operations", summary: "This OpenAPI document", raw: "application/json"}},
+
+		{method: "POST", path: v1 + "/auth/widget-token", aliases: []string{"/api/auth/widget-token"}, access: accessPublic, handle: s.issueWidgetToken,
+			doc: routeDoc{tag: "auth", summary: "Issue a widget token for an allowed origin (bare JSON, no envelope)",
+				request: widgetTokenRequest{}, response: widgetTokenResponse{}, bare: true, errors: []int{400, 401, 422, 429}}},
+
+		{method: "GET", path: v1 + "/assistants", collection: true, access: accessKey, handle: s.listAssistants,
+			doc: routeDoc{tag: "assistants", summary: "List assistants", response: lorebase.Assistant{}, list: true}},
+		{method: "POST", path: v1 + "/assistants", collection: true, access: accessKey, handle: s.createAssistant,
+			doc: routeDoc{tag: "assistants", summary: "Create an assistant", request: assistantInput{}, response: lorebase.Assistant{}, status: http.StatusCreated, errors: []int{400, 413, 415, 422}}},
+		{method: "GET", path: v1 + "/assistants/{id}", access: accessWidget, handle: s.getAssistant,
+			doc: routeDoc{tag: "assistants", summary: "Get an assistant (widget tokens see public fields only)", response: lorebase.Assistant{}, errors: []int{404}}},
+		{method: "PATCH", path: v1 + "/assistants/{id}", access: accessKey, handle: s.updateAssistant,
+			doc: routeDoc{tag: "assistants", summary: "Update an assistant", request: assistantInput{}, response: lorebase.Assistant{}, errors: []int{400, 404, 415, 422}}},
+		{method: "DELETE", path: v1 + "/assistants/{id}", access: accessKey, handle: s.deleteAssistant,
+			doc: routeDoc{tag: "assistants", summary: "Delete an assistant", response: deleted{}, errors: []int{404}}},
+	}
+}
+
+// deleted is the data of a successful DELETE.
+type deleted struct {
+	ID      string `json:"id"`
+	Deleted bool   `json:"deleted"`
+}

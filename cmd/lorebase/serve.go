@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lorebase/lorebase/api"
+	"github.com/lorebase/lorebase/store"
+)
+
+// serveOptions configure the API server.
+type serveOptions struct {
+	listen          string
+	jwtKey          string
+	corsOrigins     string
+	trustProxy      bool
+	uploadLimitMB   int
+	sessionLifetime time.Duration
+	shutdownGrace   time.Duration
+}
+
+func (o *serveOptions) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", envOr("LOREBASE_LISTEN", ":8080"), "address to listen on ($LOREBASE_LISTEN)")
+	f.StringVar(&o.jwtKey, "jwt-key", os.Getenv("LOREBASE_JWT_KEY"),
+		"widget-token signing key, at least 32 bytes, raw or hex or base64 ($LOREBASE_JWT_KEY); empty: a key generated once and kept in the database")
+	f.StringVar(&o.corsOrigins, "cors-origins", os.Getenv("LOREBASE_CORS_ORIGINS"),
+		"extra comma-separated CORS origins besides every client's allowed origins ($LOREBASE_CORS_ORIGINS)")
+	f.BoolVar(&o.trustProxy, "trust-proxy", envBool("LOREBASE_TRUST_PROXY"), "take client IPs from X-Forwarded-For ($LOREBASE_TRUST_PROXY)")
+	f.IntVar(&o.uploadLimitMB, "upload-limit-mb", 50, "largest knowledge file upload, in MiB")
+	f.DurationVar(&o.sessionLifetime, "session-lifetime", 30*time.Minute, "how long an idle visitor session lives; each message extends it")
+	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 20*time.Second, "how long in-flight requests may finish after SIGTERM")
+}
+
+func newServeCommand(opts *globalOptions) *cobra.Command {
+	so := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP API server",
+		Long: `Run the HTTP API server. It migrates the database at start (unless --no-migrate) and enqueues
+background work for the workers (lorebase worker, or lorebase dev for both in one process).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runProcess(cmd.Context(), opts, so, nil)
+		},
+	}
+	so.register(cmd)
+	return cmd
+}
+
+// runProcess runs the API (when so is set) and the workers (when wo is set) on one database
+// until ctx ends.
+func runProcess(ctx context.Context, opts *globalOptions, so *serveOptions, wo *workerOptions) error {
+	logger, err := opts.logger(os.Stderr)
+	if err != nil {
+		return err
+	}
+	db, err := opts.openDatabase(ctx, logger, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if so == nil {
+		return runWorkers(ctx, db, wo, logger)
+	}
+	srv, err := buildAPI(ctx, db, so, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", so.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", so.listen, err)
+	}
+	logger.Info("lorebase API listening", slog.String("address", ln.Addr().String()))
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ctx, ln, so.shutdownGrace) }()
+	if wo != nil {
+		go func() { errc <- runWorkers(ctx, db, wo, logger) }()
+	}
+	err = <-errc
+	if wo != nil && err == nil {
+		err = <-errc
+	}
+	return err
+}
+
+func buildAPI(ctx context.Context, db *database, so *serveOptions, logger *slog.Logger) (*api.Server, error) {
+	key, err := signingKey(ctx, db, so.jwtKey)
+	if err != nil {
+		return nil, err
+	}
+	var origins []string
+	for _, o := range strings.Split(so.corsOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	return api.New(api.Deps{
+		Pool:       db.Pool,
+		Orgs:       store.NewOrganizations(db.Pool),
+		Limiter:    store.NewRateLimiter(db.Pool),
+		Assistants: store.NewAssistants(db.Pool),
+	}, api.Config{
+		JWTKey: key, CORSOrigins: origins, TrustProxy: so.trustProxy,
+		UploadLimit: int64(so.uploadLimitMB) << 20, SessionLifetime: so.sessionLifetime,
+	}, logger)
+}
+
+// signingKey decodes a configured key (hex, base64 or raw) or uses the database's shared one.
+func signingKey(ctx context.Context, db *database, configured string) ([]byte, error) {
+	if configured == "" {
+		return store.SigningKey(ctx, db.Pool)
+	}
+	if b, err := hex.DecodeString(configured); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	if b, err := base64.StdEncoding.DecodeString(configured); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	if len(configured) < 32 {
+		return nil, fmt.Errorf("--jwt-key must be at least 32 bytes")
+	}
+	return []byte(configured), nil
+}

@@ -1,0 +1,47 @@
+package worker
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+)
+
+// HousekeepingArgs asks for expired rate-limit windows and idempotency records to be removed.
+type HousekeepingArgs struct{}
+
+// Kind names the job.
+func (HousekeepingArgs) Kind() string { return "housekeeping" }
+
+// HousekeepingWorker deletes rows that no longer mean anything.
+type HousekeepingWorker struct {
+	river.WorkerDefaults[HousekeepingArgs]
+	pool *pgxpool.Pool
+}
+
+const (
+	deleteOldWindows        = `DELETE FROM rate_limit_windows WHERE window_start < now() - interval '2 hours'`
+	deleteOldIdempotencyKey = `DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`
+)
+
+// Work runs the deletions.
+func (w *HousekeepingWorker) Work(ctx context.Context, job *river.Job[HousekeepingArgs]) error {
+	for _, q := range []string{deleteOldWindows, deleteOldIdempotencyKey} {
+		if _, err := w.pool.Exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Timeout bounds the job.
+func (w *HousekeepingWorker) Timeout(*river.Job[HousekeepingArgs]) time.Duration { return time.Minute }
+
+func periodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return HousekeepingArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+	}
+}

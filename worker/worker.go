@@ -1,0 +1,58 @@
+// Package worker runs lorebase's background jobs on River: ingestion of files, crawls, pages
+// and Q&A pairs, re-embedding, deletion, and housekeeping. API processes use an insert-only
+// River client to enqueue jobs in the same transaction as the rows they concern; worker
+// processes (any number, on any machine) run full clients that share the queue.
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+)
+
+// Config tunes the worker process.
+type Config struct {
+	Concurrency int // jobs at once per process; default 4
+}
+
+// NewInsertClient returns a client that only enqueues: what API processes need.
+func NewInsertClient(pool *pgxpool.Pool, logger *slog.Logger) (*river.Client[pgx.Tx], error) {
+	return river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: logger, Workers: newWorkers(nil)})
+}
+
+// Run starts a full River client with every worker and blocks until ctx ends, then stops it,
+// letting running jobs finish for a while.
+func Run(ctx context.Context, pool *pgxpool.Pool, deps *Deps, cfg Config, logger *slog.Logger) error {
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 4
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Logger:       logger,
+		Workers:      newWorkers(deps),
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Concurrency}},
+		PeriodicJobs: periodicJobs(),
+		JobTimeout:   5 * time.Minute,
+	})
+	if err != nil {
+		return fmt.Errorf("river client: %w", err)
+	}
+	if err := client.Start(ctx); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
+	logger.Info("workers started", slog.Int("concurrency", cfg.Concurrency))
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := client.Stop(stopCtx); err != nil {
+		// Jobs still running are cancelled; River's rescuer retries them later.
+		_ = client.StopAndCancel(context.Background())
+	}
+	logger.Info("workers stopped")
+	return nil
+}
