@@ -41,3 +41,20 @@ type deleted struct {
 	ID      string `json:"id"`
 	Deleted bool   `json:"deleted"`
 }
+
+// RouteInfo names an endpoint, for tests and tools.
+type RouteInfo struct{ Method, Path string }
+
+// Routes lists every endpoint path, trailing-slash forms and aliases included.
+func (s *Server) Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, rt := range s.routes {
+		for _, p := range append([]string{rt.path}, rt.aliases...) {
+			out = append(out, RouteInfo{rt.method, p})
+			if rt.collection {
+				out = append(out, RouteInfo{rt.method, p + "/"})
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The one command that runs the whole test suite on a fresh Debian 12 machine: installs what is
+# missing (scripts/setup.sh, idempotent), vets, then runs every test against a real PostgreSQL
+# with pgvector (an embedded cluster under the temp directory, unless
+# LOREBASE_TEST_DATABASE_URL names a server), and stops that cluster afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+go vet ./...
+testpg="${TMPDIR:-/tmp}/lorebase-test-$(id -u)/pg"
+stop_test_cluster() {
+  if [ -z "${LOREBASE_TEST_DATABASE_URL:-}" ] && [ -f "$testpg/data/postmaster.pid" ]; then
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    if [ "$(id -u)" -eq 0 ]; then
+      runuser -u postgres -- "$bin/pg_ctl" -D "$testpg/data" -m fast -w stop >/dev/null 2>&1 || true
+    else
+      "$bin/pg_ctl" -D "$testpg/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+  fi
+}
+trap stop_test_cluster EXIT
+go test -count=1 -timeout 30m "$@" ./...
