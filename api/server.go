@@ -55,6 +55,9 @@ type Deps struct {
 	Orgs       Organizations
 	Limiter    RateLimiter
 	Assistants Assistants
+	// Knowledge changes items and queues their jobs; KnowledgeReader reads them.
+	Knowledge       KnowledgeWriter
+	KnowledgeReader KnowledgeReader
 }
 
 // Server is the HTTP API.

@@ -10,13 +10,43 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lorebase/lorebase/api"
+	"github.com/lorebase/lorebase/ingest/chunk"
+	"github.com/lorebase/lorebase/ingest/crawl"
+	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/store"
 	"github.com/lorebase/lorebase/store/storetest"
+	"github.com/lorebase/lorebase/worker"
 )
 
 var testKey = []byte("0123456789abcdef0123456789abcdef-test-key")
+
+// testUploadLimit keeps the oversize-upload test small.
+const testUploadLimit = 2 << 20
+
+// startWorker runs River workers on the test's database until the test ends, with the offline
+// embedder and a crawler allowed to reach the loopback test sites.
+func (e *env) startWorker() {
+	e.t.Helper()
+	chunker, err := chunk.New(chunk.Config{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	deps := &worker.Deps{Pool: e.db.Pool, Logger: logger, Embedder: offline.NewEmbedder(storetest.VectorDims), Chunker: chunker,
+		Crawl: crawl.Config{Client: crawl.ClientConfig{AllowPrivate: true}, MinDelay: time.Millisecond}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := worker.Run(ctx, e.db.Pool, deps, worker.Config{Concurrency: 2}, logger); err != nil {
+			e.t.Errorf("worker: %v", err)
+		}
+	}()
+	e.t.Cleanup(func() { cancel(); <-done })
+}
 
 // env is one test's world: a database, a running server and an organization's credentials.
 type env struct {
@@ -43,12 +73,19 @@ func setup(t *testing.T) *env {
 
 func (e *env) newServer() (*api.Server, *httptest.Server) {
 	e.t.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	inserter, err := worker.NewInsertClient(e.db.Pool, logger)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	s, err := api.New(api.Deps{
-		Pool:       e.db.Pool,
-		Orgs:       e.orgs,
-		Limiter:    store.NewRateLimiter(e.db.Pool),
-		Assistants: store.NewAssistants(e.db.Pool),
-	}, api.Config{JWTKey: testKey}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		Pool:            e.db.Pool,
+		Orgs:            e.orgs,
+		Limiter:         store.NewRateLimiter(e.db.Pool),
+		Assistants:      store.NewAssistants(e.db.Pool),
+		Knowledge:       worker.NewKnowledge(e.db.Pool, inserter),
+		KnowledgeReader: store.NewKnowledge(e.db.Pool),
+	}, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit}, logger)
 	if err != nil {
 		e.t.Fatal(err)
 	}
