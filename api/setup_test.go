@@ -28,7 +28,10 @@ const testUploadLimit = 2 << 20
 
 // startWorker runs River workers on the test's database until the test ends, with the offline
 // embedder and a crawler allowed to reach the loopback test sites.
-func (e *env) startWorker() {
+func (e *env) startWorker() { e.startWorkerWith(true) }
+
+// startWorkerWith runs the workers; allowPrivate is the crawler's test switch.
+func (e *env) startWorkerWith(allowPrivate bool) {
 	e.t.Helper()
 	chunker, err := chunk.New(chunk.Config{})
 	if err != nil {
@@ -36,7 +39,7 @@ func (e *env) startWorker() {
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	deps := &worker.Deps{Pool: e.db.Pool, Logger: logger, Embedder: offline.NewEmbedder(storetest.VectorDims), Chunker: chunker,
-		Crawl: crawl.Config{Client: crawl.ClientConfig{AllowPrivate: true}, MinDelay: time.Millisecond}}
+		Crawl: crawl.Config{Client: crawl.ClientConfig{AllowPrivate: allowPrivate}, MinDelay: time.Millisecond}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -38,10 +38,17 @@ func (w *HousekeepingWorker) Work(ctx context.Context, job *river.Job[Housekeepi
 // Timeout bounds the job.
 func (w *HousekeepingWorker) Timeout(*river.Job[HousekeepingArgs]) time.Duration { return time.Minute }
 
+// periodicJobs run on the elected leader only; ByPeriod keeps two leaders in a hand-over from
+// enqueuing the same run twice.
 func periodicJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return HousekeepingArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return RecrawlDueArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Minute}}
+			},
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

@@ -14,7 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lorebase/lorebase/api"
+	"github.com/lorebase/lorebase/llm"
 	"github.com/lorebase/lorebase/store"
+	"github.com/lorebase/lorebase/worker"
 )
 
 // serveOptions configure the API server.
@@ -42,7 +44,7 @@ func (o *serveOptions) register(cmd *cobra.Command) {
 }
 
 func newServeCommand(opts *globalOptions) *cobra.Command {
-	so := &serveOptions{}
+	so, mo := &serveOptions{}, &modelOptions{}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP API server",
@@ -50,17 +52,23 @@ func newServeCommand(opts *globalOptions) *cobra.Command {
 background work for the workers (lorebase worker, or lorebase dev for both in one process).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runProcess(cmd.Context(), opts, so, nil)
+			return runProcess(cmd, opts, mo, so, nil)
 		},
 	}
 	so.register(cmd)
+	mo.register(cmd)
 	return cmd
 }
 
 // runProcess runs the API (when so is set) and the workers (when wo is set) on one database
-// until ctx ends.
-func runProcess(ctx context.Context, opts *globalOptions, so *serveOptions, wo *workerOptions) error {
+// until the command's context ends.
+func runProcess(cmd *cobra.Command, opts *globalOptions, mo *modelOptions, so *serveOptions, wo *workerOptions) error {
+	ctx := cmd.Context()
 	logger, err := opts.logger(os.Stderr)
+	if err != nil {
+		return err
+	}
+	embedder, err := mo.newEmbedder(cmd)
 	if err != nil {
 		return err
 	}
@@ -69,10 +77,14 @@ func runProcess(ctx context.Context, opts *globalOptions, so *serveOptions, wo *
 		return err
 	}
 	defer db.Close()
-	if so == nil {
-		return runWorkers(ctx, db, wo, logger)
+	if err := store.EnsureVectorIndex(ctx, db.Pool, embedder.Dimensions()); err != nil {
+		return err
 	}
-	srv, err := buildAPI(ctx, db, so, logger)
+	logger.Info("embedding model", slog.String("model", embedder.Model()), slog.Int("dimensions", embedder.Dimensions()))
+	if so == nil {
+		return runWorkers(ctx, db, wo, embedder, logger)
+	}
+	srv, err := buildAPI(ctx, db, so, mo, embedder, logger)
 	if err != nil {
 		return err
 	}
@@ -84,7 +96,7 @@ func runProcess(ctx context.Context, opts *globalOptions, so *serveOptions, wo *
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ctx, ln, so.shutdownGrace) }()
 	if wo != nil {
-		go func() { errc <- runWorkers(ctx, db, wo, logger) }()
+		go func() { errc <- runWorkers(ctx, db, wo, embedder, logger) }()
 	}
 	err = <-errc
 	if wo != nil && err == nil {
@@ -93,8 +105,12 @@ func runProcess(ctx context.Context, opts *globalOptions, so *serveOptions, wo *
 	return err
 }
 
-func buildAPI(ctx context.Context, db *database, so *serveOptions, logger *slog.Logger) (*api.Server, error) {
+func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOptions, embedder llm.Embedder, logger *slog.Logger) (*api.Server, error) {
 	key, err := signingKey(ctx, db, so.jwtKey)
+	if err != nil {
+		return nil, err
+	}
+	inserter, err := worker.NewInsertClient(db.Pool, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -105,10 +121,12 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, logger *slog.
 		}
 	}
 	return api.New(api.Deps{
-		Pool:       db.Pool,
-		Orgs:       store.NewOrganizations(db.Pool),
-		Limiter:    store.NewRateLimiter(db.Pool),
-		Assistants: store.NewAssistants(db.Pool),
+		Pool:            db.Pool,
+		Orgs:            store.NewOrganizations(db.Pool),
+		Limiter:         store.NewRateLimiter(db.Pool),
+		Assistants:      store.NewAssistants(db.Pool),
+		Knowledge:       worker.NewKnowledge(db.Pool, inserter),
+		KnowledgeReader: store.NewKnowledge(db.Pool),
 	}, api.Config{
 		JWTKey: key, CORSOrigins: origins, TrustProxy: so.trustProxy,
 		UploadLimit: int64(so.uploadLimitMB) << 20, SessionLifetime: so.sessionLifetime,

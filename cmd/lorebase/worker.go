@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/lorebase/lorebase/llm"
+
 	"github.com/spf13/cobra"
 
 	"github.com/lorebase/lorebase/worker"
@@ -12,14 +14,16 @@ import (
 // workerOptions configure the background workers.
 type workerOptions struct {
 	concurrency int
+	ingest      ingestOptions
 }
 
 func (o *workerOptions) register(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&o.concurrency, "concurrency", 4, "jobs processed at once by this process")
+	o.ingest.register(cmd)
 }
 
 func newWorkerCommand(opts *globalOptions) *cobra.Command {
-	wo := &workerOptions{}
+	wo, mo := &workerOptions{}, &modelOptions{}
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Run the background workers (ingestion, crawling, embedding, housekeeping)",
@@ -27,28 +31,36 @@ func newWorkerCommand(opts *globalOptions) *cobra.Command {
 many machines as you like against the same database; they share the queue.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runProcess(cmd.Context(), opts, nil, wo)
+			return runProcess(cmd, opts, mo, nil, wo)
 		},
 	}
 	wo.register(cmd)
+	mo.register(cmd)
 	return cmd
 }
 
 func newDevCommand(opts *globalOptions) *cobra.Command {
-	so, wo := &serveOptions{}, &workerOptions{}
+	so, wo, mo := &serveOptions{}, &workerOptions{}, &modelOptions{}
 	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "Run the API server and the workers in one process (single machine)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runProcess(cmd.Context(), opts, so, wo)
+			return runProcess(cmd, opts, mo, so, wo)
 		},
 	}
 	so.register(cmd)
 	wo.register(cmd)
+	mo.register(cmd)
 	return cmd
 }
 
-func runWorkers(ctx context.Context, db *database, wo *workerOptions, logger *slog.Logger) error {
-	return worker.Run(ctx, db.Pool, &worker.Deps{Pool: db.Pool}, worker.Config{Concurrency: wo.concurrency}, logger)
+func runWorkers(ctx context.Context, db *database, wo *workerOptions, embedder llm.Embedder, logger *slog.Logger) error {
+	chunker, err := wo.ingest.chunker()
+	if err != nil {
+		return err
+	}
+	deps := &worker.Deps{Pool: db.Pool, Logger: logger, Embedder: embedder, Chunker: chunker,
+		Extract: wo.ingest.extractConfig(), Crawl: wo.ingest.crawlConfig()}
+	return worker.Run(ctx, db.Pool, deps, worker.Config{Concurrency: wo.concurrency}, logger)
 }

@@ -200,6 +200,7 @@ func (r *crawlRun) process(ctx context.Context, it queued) (fetched bool, err er
 	case err != nil:
 		r.logger.WarnContext(ctx, "robots.txt unavailable", "url", it.key, "error", err)
 		r.skip(it.key, SkipRobotsUnavailable, "")
+		r.stats.Skipped[len(r.stats.Skipped)-1].Err = err
 		return false, nil
 	case !allowed:
 		r.skip(it.key, SkipRobots, "")

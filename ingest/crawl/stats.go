@@ -18,6 +18,8 @@ type Skip struct {
 	Reason SkipReason
 	// Of is the page this one duplicates, for SkipDuplicate.
 	Of string
+	// Err is why robots.txt was unavailable, for SkipRobotsUnavailable.
+	Err error
 }
 
 // Failure is one URL whose fetch failed for a reason that may be temporary.

@@ -1,0 +1,194 @@
+package api_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/lorebase/lorebase"
+)
+
+// site is a local web site of linked pages with robots.txt and a sitemap, whose pages can be
+// changed or removed between crawls. It answers conditional GETs with 304.
+type site struct {
+	mu      sync.Mutex
+	pages   map[string]string // path → body text
+	hits    map[string]int
+	private int
+}
+
+func newSite(n int) *site {
+	s := &site{pages: map[string]string{}, hits: map[string]int{}}
+	for i := 0; i < n; i++ {
+		s.pages[fmt.Sprintf("/docs/page-%02d", i)] = fmt.Sprintf("Topic %02d: the widget model %d supports firmware channel %d and warranty plan %d.", i, i*7, i*3, i%5)
+	}
+	return s
+}
+
+func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hits[r.URL.Path]++
+	switch {
+	case r.URL.Path == "/robots.txt":
+		fmt.Fprint(w, "User-agent: *\nDisallow: /private/\nSitemap: http://"+r.Host+"/sitemap.xml\n")
+		return
+	case r.URL.Path == "/sitemap.xml":
+		w.Header().Set("Content-Type", "application/xml")
+		fmt.Fprint(w, `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">`)
+		for p := range s.pages {
+			fmt.Fprintf(w, "<url><loc>http://%s%s</loc></url>", r.Host, p)
+		}
+		fmt.Fprint(w, "</urlset>")
+		return
+	case strings.HasPrefix(r.URL.Path, "/private/"):
+		s.private++
+		fmt.Fprint(w, "<html><body><p>secret</p></body></html>")
+		return
+	}
+	path := r.URL.Path
+	body, ok := s.pages[path]
+	if path == "/" {
+		body, ok = "Welcome to the product documentation index.", true
+	}
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	etag := fmt.Sprintf(`"%x"`, sha256.Sum256([]byte(body)))
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	var links strings.Builder
+	for p := range s.pages {
+		fmt.Fprintf(&links, `<li><a href="%s">%s</a></li>`, p, p)
+	}
+	fmt.Fprintf(w, `<html><head><title>%s</title></head><body><nav><ul>%s<li><a href="/private/x">private</a></li></ul></nav>
+<main><h1>%s</h1><p>%s</p></main><footer>Copyright Example Corp</footer></body></html>`, path, links.String(), path, body)
+}
+
+func (s *site) set(path, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if body == "" {
+		delete(s.pages, path)
+	} else {
+		s.pages[path] = body
+	}
+}
+
+// chunkIDs maps each crawled page URL's path to its chunk ids.
+func (e *env) chunkIDs(itemID string) map[string]string {
+	e.t.Helper()
+	rows, err := e.db.Pool.Query(context.Background(),
+		`SELECT url, string_agg(id::text, ',' ORDER BY id) FROM chunks WHERE item_id = $1 GROUP BY url`, itemID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var u, ids string
+		if err := rows.Scan(&u, &ids); err != nil {
+			e.t.Fatal(err)
+		}
+		if i := strings.Index(u, "/docs/"); i >= 0 {
+			out[u[i:]] = ids
+		}
+	}
+	return out
+}
+
+func TestCrawlSiteIncrementally(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.startWorker()
+	s := newSite(32)
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+
+	r := e.call("POST", "/api/v1/knowledge/urls/", map[string]any{"url": ts.URL + "/", "title": "Docs", "max_pages": 40, "max_depth": 3}, withKey(e.org))
+	expect(t, r, http.StatusAccepted)
+	var it lorebase.KnowledgeItem
+	r.data(&it)
+	if it.Crawl == nil || it.Crawl.MaxPages != 40 {
+		t.Fatalf("crawl settings = %+v", it.Crawl)
+	}
+	got := e.waitItem(e.org, it.ID)
+	if got.Status != "ready" {
+		t.Fatalf("crawl = %+v %v", got, got.Error)
+	}
+	first := e.chunkIDs(it.ID)
+	if len(first) != 32 {
+		t.Fatalf("crawled %d pages, want 32: %v", len(first), first)
+	}
+	if s.private != 0 {
+		t.Fatal("a path disallowed by robots.txt was fetched")
+	}
+	for _, c := range e.chunks(it.ID) {
+		if strings.Contains(c.Content, "Copyright") || strings.Contains(c.Content, "/private/x") {
+			t.Fatalf("boilerplate stored: %q", c.Content)
+		}
+	}
+
+	// A second crawl of the unchanged site embeds nothing: every chunk is the same row.
+	expect(t, e.call("POST", "/api/v1/knowledge/urls/"+it.ID+"/reindex", nil, withKey(e.org)), http.StatusAccepted)
+	if got := e.waitItem(e.org, it.ID); got.Status != "ready" {
+		t.Fatalf("recrawl = %+v", got)
+	}
+	second := e.chunkIDs(it.ID)
+	for p, ids := range first {
+		if second[p] != ids {
+			t.Fatalf("unchanged page %s was re-embedded: %s → %s", p, ids, second[p])
+		}
+	}
+
+	// A changed page is re-embedded, a removed page's chunks disappear, the rest stay.
+	s.set("/docs/page-05", "Topic 05 now covers the brand new solar charger accessory.")
+	s.set("/docs/page-07", "")
+	expect(t, e.call("POST", "/api/v1/knowledge/"+it.ID+"/reindex", nil, withKey(e.org)), http.StatusAccepted)
+	if got := e.waitItem(e.org, it.ID); got.Status != "ready" {
+		t.Fatalf("third crawl = %+v", got)
+	}
+	third := e.chunkIDs(it.ID)
+	if _, ok := third["/docs/page-07"]; ok {
+		t.Fatal("removed page still has chunks")
+	}
+	if third["/docs/page-05"] == first["/docs/page-05"] || third["/docs/page-05"] == "" {
+		t.Fatal("changed page was not re-embedded")
+	}
+	for p, ids := range first {
+		if p != "/docs/page-05" && p != "/docs/page-07" && third[p] != ids {
+			t.Fatalf("untouched page %s changed", p)
+		}
+	}
+	var solar int
+	_ = e.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM chunks WHERE item_id = $1 AND content LIKE '%solar charger%'`, it.ID).Scan(&solar)
+	if solar != 1 {
+		t.Fatalf("new content chunks = %d", solar)
+	}
+}
+
+// Without the test switch, the crawler refuses loopback: the item fails with a clear reason.
+func TestCrawlRefusesLoopbackByDefault(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.startWorkerWith(false)
+	ts := httptest.NewServer(newSite(2))
+	t.Cleanup(ts.Close)
+	r := e.call("POST", "/api/v1/knowledge/urls/", map[string]any{"url": ts.URL + "/"}, withKey(e.org))
+	var it lorebase.KnowledgeItem
+	r.data(&it)
+	got := e.waitItem(e.org, it.ID)
+	if got.Status != "failed" || got.Error == nil || !strings.Contains(*got.Error, "forbidden") {
+		t.Fatalf("loopback crawl = %s %v", got.Status, got.Error)
+	}
+}

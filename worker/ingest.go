@@ -1,0 +1,152 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/lorebase/lorebase"
+	"github.com/lorebase/lorebase/ingest/chunk"
+	"github.com/lorebase/lorebase/ingest/pipeline"
+	"github.com/lorebase/lorebase/llm/offline"
+	"github.com/lorebase/lorebase/retrieval"
+	"github.com/lorebase/lorebase/store"
+)
+
+// ingestor holds what every ingestion job shares: loading the item, reporting progress,
+// embedding, and storing chunks in the transaction that marks the item ready.
+type ingestor struct {
+	deps   *Deps
+	items  *store.Knowledge
+	index  *retrieval.Indexer
+	logger *slog.Logger
+}
+
+// permanentError marks failures a retry cannot fix (a corrupt file, an unsupported format):
+// the item fails at once with the reason.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+func permanent(err error) error { return &permanentError{err: err} }
+
+// run wraps a job body with the lifecycle every ingestion job follows: stale jobs stop quietly;
+// the item moves to processing; a permanent error or the last failed attempt marks it failed
+// with a readable reason; other errors go back to River for a retry with backoff.
+func (in *ingestor) run(ctx context.Context, job *attempts, args ItemJob, body func(ctx context.Context, it lorebase.KnowledgeItem) error) error {
+	it, err := in.items.Load(ctx, args.ItemID, args.Generation)
+	if errors.Is(err, store.ErrStale) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := in.items.SetStatus(ctx, in.deps.Pool, it.ID, it.Generation, lorebase.StatusProcessing, nil); err != nil {
+		if errors.Is(err, store.ErrStale) {
+			return nil
+		}
+		return err
+	}
+	err = body(ctx, it)
+	switch {
+	case err == nil || errors.Is(err, store.ErrStale):
+		return nil
+	case ctx.Err() != nil:
+		return err // cancelled or timed out: River retries (or the item was deleted)
+	}
+	var perm *permanentError
+	if errors.As(err, &perm) || job.attempt >= job.maxAttempts {
+		msg := err.Error()
+		in.logger.Warn("knowledge item failed", slog.String("knowledge_id", it.ID), slog.String("error", msg))
+		if serr := in.items.SetStatus(context.WithoutCancel(ctx), in.deps.Pool, it.ID, it.Generation, lorebase.StatusFailed, &msg); serr != nil && !errors.Is(serr, store.ErrStale) {
+			return serr
+		}
+		if errors.As(err, &perm) {
+			return river.JobCancel(err)
+		}
+	}
+	return err
+}
+
+// attempts carries the attempt counters run needs from River's job.
+type attempts struct{ attempt, maxAttempts int }
+
+func attemptOf[T river.JobArgs](job *river.Job[T]) *attempts {
+	return &attempts{attempt: job.Attempt, maxAttempts: job.MaxAttempts}
+}
+
+// embed embeds chunks, reporting progress after every batch.
+func (in *ingestor) embed(ctx context.Context, it lorebase.KnowledgeItem, title string, chunks []chunk.Chunk, p lorebase.Progress) ([]pipeline.Prepared, lorebase.Progress, error) {
+	p.Stage, p.ChunksTotal = "embedding", len(chunks)
+	last := time.Now()
+	prepared, err := pipeline.Embed(ctx, in.deps.Embedder, title, chunks, 0, func(done int) error {
+		p.ChunksEmbedded = done
+		if time.Since(last) < 500*time.Millisecond && done < len(chunks) {
+			return nil
+		}
+		last = time.Now()
+		return in.items.SetProgress(ctx, it.ID, it.Generation, p)
+	})
+	return prepared, p, err
+}
+
+// rows turns prepared chunks into index rows for the item.
+func (in *ingestor) rows(it lorebase.KnowledgeItem, prepared []pipeline.Prepared, kind, lang string, pageID *int64) ([]retrieval.ChunkRow, error) {
+	org, err := uuid.Parse(it.OrganizationID)
+	if err != nil {
+		return nil, err
+	}
+	itemID, err := uuid.Parse(it.ID)
+	if err != nil {
+		return nil, err
+	}
+	assistants := make([]uuid.UUID, 0, len(it.AssistantIDs))
+	for _, a := range it.AssistantIDs {
+		if id, err := uuid.Parse(a); err == nil {
+			assistants = append(assistants, id)
+		}
+	}
+	out := make([]retrieval.ChunkRow, 0, len(prepared))
+	for _, p := range prepared {
+		out = append(out, retrieval.ChunkRow{
+			OrganizationID: org, ItemID: itemID, PageID: pageID, Position: p.Position, Content: p.Text,
+			HeadingPath: p.HeadingPath, Page: p.Page, URL: p.URL, TokenCount: p.TokenCount, Kind: kind,
+			AssistantIDs: assistants, Language: lang, Embedding: p.Embedding, EmbeddingModel: in.deps.Embedder.Model(),
+		})
+	}
+	return out, nil
+}
+
+// replaceItemChunks swaps all of an item's chunks and marks it ready, atomically, only if the
+// job is still the item's current one: a retried or duplicated job never duplicates chunks.
+func (in *ingestor) replaceItemChunks(ctx context.Context, it lorebase.KnowledgeItem, rows []retrieval.ChunkRow, warnings []string, p lorebase.Progress, pages int, lang string, next *time.Time) error {
+	return pgx.BeginFunc(ctx, in.deps.Pool, func(tx pgx.Tx) error {
+		if err := in.items.LockCurrent(ctx, tx, it.ID, it.Generation); err != nil {
+			return err
+		}
+		id, _ := uuid.Parse(it.ID)
+		if err := in.index.DeleteItemChunks(ctx, tx, id); err != nil {
+			return fmt.Errorf("delete old chunks: %w", err)
+		}
+		if err := in.index.Insert(ctx, tx, rows); err != nil {
+			return fmt.Errorf("store chunks: %w", err)
+		}
+		p.Stage = ""
+		return in.items.Finish(ctx, tx, it.ID, it.Generation, warnings, p, pages, lang, next)
+	})
+}
+
+// languageOf is the item's language, or a guess from a sample of its text.
+func languageOf(it lorebase.KnowledgeItem, sample string) string {
+	if it.Language != "" {
+		return it.Language
+	}
+	return offline.DetectLanguage(sample)
+}
