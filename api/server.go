@@ -58,6 +58,11 @@ type Deps struct {
 	// Knowledge changes items and queues their jobs; KnowledgeReader reads them.
 	Knowledge       KnowledgeWriter
 	KnowledgeReader KnowledgeReader
+	Threads         Threads
+	Contexts        Contexts
+	Answerer        Answerer
+	Idempotency     Idempotency
+	Gaps            Gaps
 }
 
 // Server is the HTTP API.

@@ -12,10 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lorebase/lorebase/answer"
 	"github.com/lorebase/lorebase/api"
 	"github.com/lorebase/lorebase/ingest/chunk"
 	"github.com/lorebase/lorebase/ingest/crawl"
+	"github.com/lorebase/lorebase/llm"
 	"github.com/lorebase/lorebase/llm/offline"
+	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/store"
 	"github.com/lorebase/lorebase/store/storetest"
 	"github.com/lorebase/lorebase/worker"
@@ -53,22 +56,28 @@ func (e *env) startWorkerWith(allowPrivate bool) {
 
 // env is one test's world: a database, a running server and an organization's credentials.
 type env struct {
-	t    *testing.T
-	db   *storetest.DB
-	srv  *httptest.Server
-	api  *api.Server
-	orgs *store.Organizations
-	org  tenant
+	// chatModel, when set before the server starts, replaces the offline answerer.
+	chatModel       llm.ChatModel
+	sessionLifetime time.Duration
+	t               *testing.T
+	db              *storetest.DB
+	srv             *httptest.Server
+	api             *api.Server
+	orgs            *store.Organizations
+	org             tenant
 }
 
 type tenant struct {
 	ID, ClientID, Secret string
 }
 
-func setup(t *testing.T) *env {
+func setup(t *testing.T, opts ...func(*env)) *env {
 	t.Helper()
 	db := storetest.New(t)
 	e := &env{t: t, db: db, orgs: store.NewOrganizations(db.Pool)}
+	for _, o := range opts {
+		o(e)
+	}
 	e.api, e.srv = e.newServer()
 	e.org = e.newTenant("ACME", "https://shop.example")
 	return e
@@ -81,6 +90,10 @@ func (e *env) newServer() (*api.Server, *httptest.Server) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	searcher, err := retrieval.New(e.db.Pool, retrieval.Config{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	s, err := api.New(api.Deps{
 		Pool:            e.db.Pool,
 		Orgs:            e.orgs,
@@ -88,13 +101,25 @@ func (e *env) newServer() (*api.Server, *httptest.Server) {
 		Assistants:      store.NewAssistants(e.db.Pool),
 		Knowledge:       worker.NewKnowledge(e.db.Pool, inserter),
 		KnowledgeReader: store.NewKnowledge(e.db.Pool),
-	}, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit}, logger)
+		Threads:         store.NewThreads(e.db.Pool),
+		Contexts:        store.NewContexts(e.db.Pool),
+		Idempotency:     store.NewIdempotency(e.db.Pool),
+		Gaps:            store.NewGaps(e.db.Pool),
+		Answerer:        answer.New(searcher, offline.NewEmbedder(storetest.VectorDims), e.chat(), answer.Config{}),
+	}, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit, SessionLifetime: e.sessionLifetime}, logger)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	ts := httptest.NewServer(s.Handler())
 	e.t.Cleanup(ts.Close)
 	return s, ts
+}
+
+func (e *env) chat() llm.ChatModel {
+	if e.chatModel != nil {
+		return e.chatModel
+	}
+	return offline.NewAnswerer(offline.AnswererConfig{})
 }
 
 func (e *env) newTenant(name string, origins ...string) tenant {

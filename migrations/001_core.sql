@@ -77,6 +77,8 @@ CREATE TABLE knowledge_items (
     -- bumped by every (re)index request; a job carries the generation it was queued for and
     -- gives up when a newer one exists, so stale jobs never overwrite fresh work
     generation      integer NOT NULL DEFAULT 1,
+    -- the River job processing the current generation, cancelled when the item is deleted
+    job_id          bigint,
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
@@ -158,7 +160,7 @@ CREATE TABLE threads (
     metadata         jsonb NOT NULL DEFAULT '{}',
     -- the widget client that opened a session; a widget token may only use its own sessions
     widget_client_id text NOT NULL DEFAULT '',
-    widget_origin    text NOT NULL DEFAULT '',
+    widget_subject   text NOT NULL DEFAULT '',
     expires_at       timestamptz,
     message_count    integer NOT NULL DEFAULT 0,
     created_at       timestamptz NOT NULL DEFAULT now(),

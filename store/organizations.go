@@ -212,4 +212,3 @@ func (s *Organizations) AllowedOrigins(ctx context.Context) ([]string, error) {
 func NormalizeOrigin(o string) string {
 	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(o)), "/")
 }
-

@@ -13,8 +13,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lorebase/lorebase/answer"
 	"github.com/lorebase/lorebase/api"
 	"github.com/lorebase/lorebase/llm"
+	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/store"
 	"github.com/lorebase/lorebase/worker"
 )
@@ -114,6 +116,15 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 	if err != nil {
 		return nil, err
 	}
+	searcher, err := retrieval.New(db.Pool, retrieval.Config{})
+	if err != nil {
+		return nil, err
+	}
+	chat, err := mo.newChatModel()
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("chat model", slog.String("model", chat.Name()))
 	var origins []string
 	for _, o := range strings.Split(so.corsOrigins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -127,6 +138,11 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		Assistants:      store.NewAssistants(db.Pool),
 		Knowledge:       worker.NewKnowledge(db.Pool, inserter),
 		KnowledgeReader: store.NewKnowledge(db.Pool),
+		Threads:         store.NewThreads(db.Pool),
+		Contexts:        store.NewContexts(db.Pool),
+		Idempotency:     store.NewIdempotency(db.Pool),
+		Gaps:            store.NewGaps(db.Pool),
+		Answerer:        answer.New(searcher, embedder, chat, answer.Config{}),
 	}, api.Config{
 		JWTKey: key, CORSOrigins: origins, TrustProxy: so.trustProxy,
 		UploadLimit: int64(so.uploadLimitMB) << 20, SessionLifetime: so.sessionLifetime,

@@ -1,0 +1,353 @@
+// Package answer turns a message into a grounded reply: rewrite a follow-up into a standalone
+// question, retrieve passages, answer from a curated Q&A pair when one matches, abstain when the
+// evidence is too weak, else build the prompt (persona, customer traits, history, numbered
+// passages) for the chat model and keep only the sources the answer really cites. The API and
+// the evaluation command both call Engine.Answer, so what is measured is what users get.
+package answer
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/lorebase/lorebase"
+	"github.com/lorebase/lorebase/llm"
+	"github.com/lorebase/lorebase/llm/offline"
+	"github.com/lorebase/lorebase/retrieval"
+)
+
+// Searcher finds passages.
+type Searcher interface {
+	Search(ctx context.Context, q retrieval.Query) ([]retrieval.Result, error)
+}
+
+// Answer modes reported in a reply's metadata.
+const (
+	ModeFAQ        = "faq"        // a curated Q&A pair answered
+	ModeGenerated  = "generated"  // the chat model answered from passages
+	ModeExtractive = "extractive" // the offline answerer quoted passages
+	ModeAbstain    = "abstain"    // the evidence was too weak
+)
+
+// Config tunes the engine; zero values take the defaults.
+type Config struct {
+	K             int     // passages retrieved; default 8
+	MaxPassages   int     // passages put in the prompt; default 5
+	FAQThreshold  float64 // score a Q&A pair needs to answer directly; default 0.6
+	MinEvidence   float64 // coverage of the question by the best passages needed to answer; default 0.3
+	MinVector     float64 // or cosine similarity of the best passage; default 0.5
+	HistoryTokens int     // history budget in the prompt; default 1500
+	HistoryTurns  int     // most recent turns considered; default 12
+	TraitsBytes   int     // cap of the rendered customer traits; default 2000
+	SmoothFAQ     bool    // let a configured chat model rephrase curated answers
+	Mode          string  // retrieval mode; default hybrid
+}
+
+func (c Config) withDefaults() Config {
+	c.K = cmp.Or(c.K, 8)
+	c.MaxPassages = cmp.Or(c.MaxPassages, 5)
+	c.FAQThreshold = cmp.Or(c.FAQThreshold, 0.6)
+	c.MinEvidence = cmp.Or(c.MinEvidence, 0.3)
+	c.MinVector = cmp.Or(c.MinVector, 0.5)
+	c.HistoryTokens = cmp.Or(c.HistoryTokens, 1500)
+	c.HistoryTurns = cmp.Or(c.HistoryTurns, 12)
+	c.TraitsBytes = cmp.Or(c.TraitsBytes, 2000)
+	c.Mode = cmp.Or(c.Mode, retrieval.ModeHybrid)
+	return c
+}
+
+// Engine answers questions.
+type Engine struct {
+	search  Searcher
+	embed   llm.Embedder
+	chat    llm.ChatModel
+	quoter  *offline.Answerer // judges evidence, and answers when chat is offline
+	offline bool              // chat is the built-in extractive answerer
+	cfg     Config
+}
+
+// New wires the engine.
+func New(search Searcher, embed llm.Embedder, chat llm.ChatModel, cfg Config) *Engine {
+	_, isOffline := chat.(*offline.Answerer)
+	return &Engine{search: search, embed: embed, chat: chat, quoter: offline.NewAnswerer(offline.AnswererConfig{}),
+		offline: isOffline, cfg: cfg.withDefaults()}
+}
+
+// Request is one question in its conversation.
+type Request struct {
+	OrganizationID string
+	Assistant      lorebase.Assistant
+	Traits         json.RawMessage // the customer's traits, nil for anonymous visitors
+	History        []lorebase.Message
+	Question       string
+	Locale         string // the thread's locale, if any
+	Mode           string // retrieval mode override (evaluation)
+}
+
+// Reply is a finished answer.
+type Reply struct {
+	Content    string
+	Sources    []lorebase.Source
+	Grounded   bool
+	Confidence float64
+	AnswerMode string
+	Model      string
+	Usage      llm.Usage
+	Query      string // the standalone question that was searched
+	Language   string
+	Retrieved  []retrieval.Result
+	Retrieval  time.Duration
+	Total      time.Duration
+}
+
+// Metadata is what the reply's message metadata records.
+func (r Reply) Metadata() map[string]any {
+	return map[string]any{
+		"grounded": r.Grounded, "confidence": round(r.Confidence), "answer_mode": r.AnswerMode, "model": r.Model,
+		"usage":        map[string]int{"prompt_tokens": r.Usage.PromptTokens, "completion_tokens": r.Usage.CompletionTokens},
+		"retrieval_ms": r.Retrieval.Milliseconds(), "latency_ms": r.Total.Milliseconds(),
+		"query": r.Query, "language": r.Language,
+	}
+}
+
+func round(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
+
+// Answer produces the reply. onToken, when set, receives the answer text as it is produced.
+func (e *Engine) Answer(ctx context.Context, req Request, onToken func(string) error) (Reply, error) {
+	start := time.Now()
+	rep := Reply{Language: e.language(req)}
+	query, usage, err := e.standalone(ctx, req)
+	if err != nil {
+		return rep, err
+	}
+	rep.Query, rep.Usage = query, usage
+
+	results, err := e.retrieve(ctx, req, query)
+	if err != nil {
+		return rep, err
+	}
+	rep.Retrieved, rep.Retrieval = results, time.Since(start)
+
+	if faq, ok := e.matchFAQ(query, results); ok {
+		err = e.answerFAQ(ctx, req, faq, &rep, onToken)
+		rep.Total = time.Since(start)
+		return rep, err
+	}
+	passages, used := e.passages(results)
+	evidence := e.quoter.Extract(query, passages).Confidence
+	best := 0.0
+	for _, r := range used {
+		best = max(best, r.VectorScore)
+	}
+	if len(passages) == 0 || (evidence < e.cfg.MinEvidence && best < e.cfg.MinVector) {
+		e.abstain(req, &rep, max(evidence, best), onToken)
+		rep.Total = time.Since(start)
+		return rep, nil
+	}
+
+	in := promptInput{Assistant: req.Assistant, Language: rep.Language, Traits: req.Traits, History: e.recent(req.History),
+		Question: req.Question, Passages: passages}
+	creq := llm.ChatRequest{Messages: buildMessages(in, e.cfg.HistoryTokens, e.cfg.TraitsBytes), Passages: passages, Question: query}
+	var resp llm.ChatResponse
+	if onToken != nil {
+		resp, err = e.chat.Stream(ctx, creq, onToken)
+	} else {
+		resp, err = e.chat.Chat(ctx, creq)
+	}
+	if err != nil {
+		return rep, err
+	}
+	rep.Model = cmp.Or(resp.Model, e.chat.Name())
+	rep.Usage.PromptTokens += resp.Usage.PromptTokens
+	rep.Usage.CompletionTokens += resp.Usage.CompletionTokens
+	cited, content := citations(resp.Content, len(passages))
+	if strings.TrimSpace(content) == "" {
+		e.abstain(req, &rep, evidence, onToken)
+		rep.Total = time.Since(start)
+		return rep, nil
+	}
+	rep.Content = content
+	rep.AnswerMode = ModeGenerated
+	if e.offline {
+		rep.AnswerMode = ModeExtractive
+	}
+	for _, n := range cited {
+		rep.Sources = append(rep.Sources, source(used[n-1]))
+	}
+	rep.Grounded = len(rep.Sources) > 0
+	rep.Confidence = max(evidence, best)
+	if !rep.Grounded {
+		rep.Confidence /= 2
+	}
+	rep.Total = time.Since(start)
+	return rep, nil
+}
+
+func (e *Engine) language(req Request) string {
+	if req.Locale != "" {
+		return baseLanguage(req.Locale)
+	}
+	if l := offline.DetectLanguage(req.Question); l != "" {
+		return l
+	}
+	return baseLanguage(cmp.Or(req.Assistant.Language, "en"))
+}
+
+func (e *Engine) recent(h []lorebase.Message) []lorebase.Message {
+	if len(h) > e.cfg.HistoryTurns {
+		return h[len(h)-e.cfg.HistoryTurns:]
+	}
+	return h
+}
+
+// standalone rewrites a follow-up into a question that can be searched on its own: by the
+// chat model when one is configured, by a heuristic otherwise.
+func (e *Engine) standalone(ctx context.Context, req Request) (string, llm.Usage, error) {
+	hist := e.recent(req.History)
+	if len(hist) == 0 {
+		return req.Question, llm.Usage{}, nil
+	}
+	var msgs []llm.Message
+	for _, m := range hist {
+		role := llm.RoleUser
+		if m.Sender == lorebase.SenderAssistant {
+			role = llm.RoleAssistant
+		}
+		msgs = append(msgs, llm.Message{Role: role, Content: m.Content})
+	}
+	if e.offline {
+		return offline.Rewrite(msgs, req.Question), llm.Usage{}, nil
+	}
+	var convo strings.Builder
+	for _, m := range historyWithin(hist, 600) {
+		fmt.Fprintf(&convo, "%s: %s\n", m.Role, truncate(m.Content, 600))
+	}
+	resp, err := e.chat.Chat(ctx, llm.ChatRequest{MaxTokens: 120, Messages: []llm.Message{
+		{Role: llm.RoleSystem, Content: "Rewrite the user's last message as one standalone question that can be understood without the conversation. Keep its language. Reply with the question only."},
+		{Role: llm.RoleUser, Content: "Conversation:\n" + convo.String() + "\nLast message: " + req.Question},
+	}})
+	if err != nil {
+		return "", llm.Usage{}, err
+	}
+	q := strings.TrimSpace(resp.Content)
+	if q == "" || len(q) > 4*len(req.Question)+400 {
+		q = offline.Rewrite(msgs, req.Question)
+	}
+	return q, resp.Usage, nil
+}
+
+func (e *Engine) retrieve(ctx context.Context, req Request, query string) ([]retrieval.Result, error) {
+	org, err := uuid.Parse(req.OrganizationID)
+	if err != nil {
+		return nil, fmt.Errorf("organization id: %w", err)
+	}
+	var assistant uuid.UUID
+	if req.Assistant.ID != "" {
+		if assistant, err = uuid.Parse(req.Assistant.ID); err != nil {
+			return nil, fmt.Errorf("assistant id: %w", err)
+		}
+	}
+	mode := cmp.Or(req.Mode, e.cfg.Mode)
+	q := retrieval.Query{OrganizationID: org, AssistantID: assistant, Text: query, Language: e.language(req), K: e.cfg.K, Mode: mode,
+		EmbeddingModel: e.embed.Model(), Dims: e.embed.Dimensions()}
+	if mode != retrieval.ModeLexical {
+		vecs, err := e.embed.Embed(ctx, []string{query})
+		if err != nil {
+			return nil, fmt.Errorf("embed the question: %w", err)
+		}
+		q.Embedding = vecs[0]
+	}
+	return e.search.Search(ctx, q)
+}
+
+// matchFAQ finds a curated pair whose question matches: by vector similarity of the questions
+// (Q&A chunks are embedded by their question) or by how well the pair's question covers the
+// asked one.
+func (e *Engine) matchFAQ(query string, results []retrieval.Result) (retrieval.Result, bool) {
+	for _, r := range results {
+		if r.Kind != retrieval.KindQA {
+			continue
+		}
+		question, _, _ := strings.Cut(r.Content, "\n")
+		cover := e.quoter.Extract(query, []llm.Passage{{N: 1, Text: question}}).Confidence
+		if max(r.VectorScore, cover) >= e.cfg.FAQThreshold {
+			return r, true
+		}
+	}
+	return retrieval.Result{}, false
+}
+
+func (e *Engine) answerFAQ(ctx context.Context, req Request, r retrieval.Result, rep *Reply, onToken func(string) error) error {
+	_, answer, _ := strings.Cut(r.Content, "\n")
+	rep.Content, rep.AnswerMode, rep.Grounded, rep.Model = answer, ModeFAQ, true, "curated"
+	rep.Confidence = max(r.VectorScore, 0.9)
+	rep.Sources = []lorebase.Source{source(r)}
+	if e.cfg.SmoothFAQ && !e.offline {
+		in := promptInput{Assistant: req.Assistant, Language: rep.Language, Traits: req.Traits, Question: req.Question,
+			Passages: []llm.Passage{{N: 1, Title: r.Title, Text: r.Content}}}
+		creq := llm.ChatRequest{Messages: buildMessages(in, 0, e.cfg.TraitsBytes), Passages: in.Passages, Question: req.Question}
+		var resp llm.ChatResponse
+		var err error
+		if onToken != nil {
+			resp, err = e.chat.Stream(ctx, creq, onToken)
+		} else {
+			resp, err = e.chat.Chat(ctx, creq)
+		}
+		if err != nil {
+			return err
+		}
+		if _, content := citations(resp.Content, 1); content != "" {
+			rep.Content, rep.Model = content, resp.Model
+			rep.Usage.PromptTokens += resp.Usage.PromptTokens
+			rep.Usage.CompletionTokens += resp.Usage.CompletionTokens
+		}
+		return nil
+	}
+	if onToken != nil {
+		return onToken(rep.Content)
+	}
+	return nil
+}
+
+func (e *Engine) abstain(req Request, rep *Reply, score float64, onToken func(string) error) {
+	rep.Content = abstainMessage(rep.Language, req.Assistant.DefaultTasks)
+	rep.AnswerMode, rep.Grounded, rep.Sources, rep.Confidence = ModeAbstain, false, nil, score
+	if rep.Model == "" {
+		rep.Model = e.chat.Name()
+	}
+	if onToken != nil {
+		_ = onToken(rep.Content)
+	}
+}
+
+// passages numbers the best text results for the prompt (Q&A pairs that did not match well
+// enough still count as passages).
+func (e *Engine) passages(results []retrieval.Result) ([]llm.Passage, []retrieval.Result) {
+	var out []llm.Passage
+	var used []retrieval.Result
+	for _, r := range results {
+		if len(out) == e.cfg.MaxPassages {
+			break
+		}
+		title := r.Title
+		if len(r.HeadingPath) > 0 {
+			title += " > " + strings.Join(r.HeadingPath, " > ")
+		}
+		if r.Page > 0 {
+			title += fmt.Sprintf(" (page %d)", r.Page)
+		}
+		out = append(out, llm.Passage{N: len(out) + 1, Title: title, Text: r.Content})
+		used = append(used, r)
+	}
+	return out, used
+}
+
+func source(r retrieval.Result) lorebase.Source {
+	return lorebase.Source{Type: r.ItemType, KnowledgeID: r.ItemID.String(), Title: r.Title, Snippet: truncate(strings.TrimSpace(r.Content), 300),
+		URL: r.URL, Page: r.Page, Score: round(r.Score)}
+}

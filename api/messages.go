@@ -1,0 +1,236 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lorebase/lorebase"
+	"github.com/lorebase/lorebase/answer"
+	"github.com/lorebase/lorebase/store"
+)
+
+type messageInput struct {
+	Content  *string         `json:"content"`
+	Metadata json.RawMessage `json:"metadata"`
+}
+
+// messageReply is the data of POST .../messages.
+type messageReply struct {
+	UserMessage      lorebase.Message `json:"user_message"`
+	AssistantMessage lorebase.Message `json:"assistant_message"`
+	SessionID        string           `json:"session_id,omitempty"`
+	ConversationID   string           `json:"conversation_id,omitempty"`
+	ExpiresAt        *time.Time       `json:"expires_at"`
+}
+
+// messageContentMax bounds a user message.
+const messageContentMax = 8000
+
+// historyTurns is how many earlier messages reach the answer engine.
+const historyTurns = 12
+
+func (s *Server) sendMessage(kind string) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p := principalFrom(r.Context())
+		t, err := s.thread(r, kind)
+		if err != nil {
+			return err
+		}
+		var in messageInput
+		if err := decodeJSON(w, r, &in); err != nil {
+			return err
+		}
+		ve := &lorebase.ValidationError{}
+		content := ""
+		if in.Content == nil || strings.TrimSpace(*in.Content) == "" {
+			ve.Add("content", "is required")
+		} else if content = strings.TrimSpace(*in.Content); utf8.RuneCountInString(content) > messageContentMax {
+			ve.Add("content", "is too long (at most "+itoa(messageContentMax)+" characters)")
+		}
+		meta := checkMetadata(ve, in.Metadata)
+		if err := ve.Err(); err != nil {
+			return err
+		}
+		stream := strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+
+		key := r.Header.Get("Idempotency-Key")
+		if key != "" {
+			if len(key) > 200 {
+				return errorf(http.StatusBadRequest, "Idempotency-Key is too long (at most 200 characters)")
+			}
+			sum := sha256.Sum256([]byte(kind + "\x00" + t.ID + "\x00" + content + "\x00" + string(meta)))
+			claim, status, stored, err := s.deps.Idempotency.Claim(r.Context(), p.orgID, key, hex.EncodeToString(sum[:]))
+			if err != nil {
+				return err
+			}
+			switch claim {
+			case store.ClaimReplay:
+				return replay(w, status, stored, stream)
+			case store.ClaimBusy:
+				return errorf(http.StatusConflict, "A request with this Idempotency-Key is still being answered - retry in a moment")
+			case store.ClaimMismatch:
+				return errorf(http.StatusUnprocessableEntity, "This Idempotency-Key was used for a different request")
+			}
+		}
+		reply, status, err := s.answerMessage(w, r, t, content, meta, stream)
+		if key != "" {
+			// A failure forgets the key so a retry runs again; a success is replayed.
+			bg := context.WithoutCancel(r.Context())
+			if err != nil || status != http.StatusOK {
+				_ = s.deps.Idempotency.Release(bg, p.orgID, key)
+			} else if cerr := s.deps.Idempotency.Complete(bg, p.orgID, key, status, reply); cerr != nil {
+				loggerFrom(r.Context()).Warn("idempotency record not saved", slog.String("error", cerr.Error()))
+			}
+		}
+		return err
+	}
+}
+
+// answerMessage stores the user's message, answers it and stores the reply. The user message
+// is kept whatever happens to the answer, so a retry or a human can pick it up.
+func (s *Server) answerMessage(w http.ResponseWriter, r *http.Request, t lorebase.Thread, content string, meta json.RawMessage, stream bool) (*messageReply, int, error) {
+	ctx := r.Context()
+	history, err := s.deps.Threads.Recent(ctx, t.ID, historyTurns)
+	if err != nil {
+		return nil, 0, err
+	}
+	extend := time.Duration(0)
+	if t.Kind == lorebase.ThreadSession {
+		extend = s.cfg.SessionLifetime
+	}
+	userMsg, expires, err := s.deps.Threads.AddMessage(ctx, t, lorebase.Message{Sender: lorebase.SenderUser, Content: content, Metadata: meta}, extend)
+	if err != nil {
+		return nil, 0, err
+	}
+	assistant, err := s.deps.Assistants.Get(ctx, t.OrganizationID, t.AssistantID)
+	if err != nil {
+		return nil, 0, err
+	}
+	req := answer.Request{OrganizationID: t.OrganizationID, Assistant: assistant, Traits: s.traitsFor(ctx, t), History: history,
+		Question: content, Locale: t.Locale}
+
+	var sse *sseWriter
+	var onToken func(string) error
+	if stream {
+		sse = newSSE(w)
+		onToken = func(tok string) error { return sse.send(map[string]any{"type": "token", "text": tok}) }
+	}
+	rep, err := s.deps.Answerer.Answer(ctx, req, onToken)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, 0, ctx.Err()
+		}
+		if sse != nil {
+			status, detail := upstreamStatus(err)
+			loggerFrom(ctx).Warn("answer failed", slog.String("error", err.Error()), slog.Int("status", status))
+			_ = sse.send(map[string]any{"type": "error", "status_code": status, "detail": detail})
+			return nil, status, nil
+		}
+		return nil, 0, err
+	}
+	metaOut, _ := json.Marshal(rep.Metadata())
+	bg := context.WithoutCancel(ctx)
+	assistantMsg, exp2, err := s.deps.Threads.AddMessage(bg, t, lorebase.Message{Sender: lorebase.SenderAssistant, Content: rep.Content,
+		Sources: rep.Sources, Metadata: metaOut}, extend)
+	if err != nil {
+		return nil, 0, err
+	}
+	if exp2 != nil {
+		expires = exp2
+	}
+	if rep.AnswerMode == answer.ModeAbstain {
+		tid, aid := t.ID, t.AssistantID
+		if gerr := s.deps.Gaps.Record(bg, t.OrganizationID, lorebase.KnowledgeGap{AssistantID: &aid, ThreadID: &tid, Question: rep.Query,
+			Language: rep.Language, BestScore: rep.Confidence}); gerr != nil {
+			loggerFrom(ctx).Warn("knowledge gap not recorded", slog.String("error", gerr.Error()))
+		}
+	}
+	userMsg.Sources = []lorebase.Source{}
+	if assistantMsg.Sources == nil {
+		assistantMsg.Sources = []lorebase.Source{}
+	}
+	out := &messageReply{UserMessage: userMsg, AssistantMessage: assistantMsg, ExpiresAt: expires}
+	if t.Kind == lorebase.ThreadSession {
+		out.SessionID = t.ID
+	} else {
+		out.ConversationID = t.ID
+		out.ExpiresAt = nil
+	}
+	if sse != nil {
+		_ = sse.send(map[string]any{"type": "done", "data": out})
+		return out, http.StatusOK, nil
+	}
+	writeData(w, http.StatusOK, out)
+	return out, http.StatusOK, nil
+}
+
+// upstreamStatus maps a model failure to the status and detail clients see.
+func upstreamStatus(err error) (int, string) {
+	for _, m := range statusOf {
+		if errors.Is(err, m.kind) {
+			return m.status, m.detail + " - your message was saved; please try again"
+		}
+	}
+	return http.StatusInternalServerError, "Internal server error"
+}
+
+// replay answers a retried request with the first reply.
+func replay(w http.ResponseWriter, status int, stored json.RawMessage, stream bool) error {
+	var data messageReply
+	if err := json.Unmarshal(stored, &data); err != nil {
+		return fmt.Errorf("stored idempotent reply: %w", err)
+	}
+	w.Header().Set("Idempotent-Replayed", "true")
+	if stream {
+		sse := newSSE(w)
+		_ = sse.send(map[string]any{"type": "token", "text": data.AssistantMessage.Content})
+		return sse.send(map[string]any{"type": "done", "data": data})
+	}
+	writeData(w, status, data)
+	return nil
+}
+
+// sseWriter writes server-sent events, flushing each.
+type sseWriter struct {
+	w http.ResponseWriter
+	f http.Flusher
+}
+
+func newSSE(w http.ResponseWriter) *sseWriter {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	f, _ := w.(http.Flusher)
+	s := &sseWriter{w: w, f: f}
+	s.flush()
+	return s
+}
+
+func (s *sseWriter) send(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(s.w, "data: %s\n\n", b); err != nil {
+		return err
+	}
+	s.flush()
+	return nil
+}
+
+func (s *sseWriter) flush() {
+	if s.f != nil {
+		s.f.Flush()
+	}
+}
