@@ -1,0 +1,87 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/lorebase/lorebase/ingest"
+	"github.com/lorebase/lorebase/ingest/chunk"
+)
+
+// Embedder is what the pipeline needs to embed chunks.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	Model() string
+	Dimensions() int
+}
+
+// Prepared is a chunk ready to store.
+type Prepared struct {
+	chunk.Chunk
+	Embedding []float32
+}
+
+// EmbeddingText is what gets embedded for a chunk: its heading path gives the vector the
+// context a reader has (the section a sentence sits in).
+func EmbeddingText(title string, c chunk.Chunk) string {
+	var b strings.Builder
+	path := c.HeadingPath
+	if title != "" && (len(path) == 0 || path[0] != title) {
+		path = append([]string{title}, path...)
+	}
+	if len(path) > 0 {
+		b.WriteString(strings.Join(path, " > "))
+		b.WriteString("\n\n")
+	}
+	b.WriteString(c.Text)
+	return b.String()
+}
+
+// EmbedBatchDefault is how many chunks go to the embedder at once.
+const EmbedBatchDefault = 64
+
+// Embed embeds chunks in batches, calling progress after each batch with the number done.
+func Embed(ctx context.Context, e Embedder, title string, chunks []chunk.Chunk, batch int, progress func(done int) error) ([]Prepared, error) {
+	if batch <= 0 {
+		batch = EmbedBatchDefault
+	}
+	out := make([]Prepared, 0, len(chunks))
+	for start := 0; start < len(chunks); start += batch {
+		end := min(start+batch, len(chunks))
+		texts := make([]string, 0, end-start)
+		for _, c := range chunks[start:end] {
+			texts = append(texts, EmbeddingText(title, c))
+		}
+		vecs, err := e.Embed(ctx, texts)
+		if err != nil {
+			return nil, fmt.Errorf("embed chunks %d-%d: %w", start, end, err)
+		}
+		if len(vecs) != len(texts) {
+			return nil, fmt.Errorf("embed chunks %d-%d: got %d vectors for %d texts", start, end, len(vecs), len(texts))
+		}
+		for i, c := range chunks[start:end] {
+			if len(vecs[i]) != e.Dimensions() {
+				return nil, fmt.Errorf("embedding dimension %d, configured %d", len(vecs[i]), e.Dimensions())
+			}
+			out = append(out, Prepared{Chunk: c, Embedding: vecs[i]})
+		}
+		if progress != nil {
+			if err := progress(end); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// Chunk splits a document with the given chunker, setting the URL on chunks of web pages.
+func Chunk(c *chunk.Chunker, doc *ingest.Document) []chunk.Chunk {
+	chunks := c.Chunk(doc)
+	for i := range chunks {
+		if chunks[i].URL == "" {
+			chunks[i].URL = doc.URL
+		}
+	}
+	return chunks
+}

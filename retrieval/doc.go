@@ -1,0 +1,19 @@
+// Package retrieval finds the chunks that answer a question: lexical BM25 over an inverted index
+// kept in PostgreSQL, vector kNN over pgvector's HNSW index, and a fusion of both (weighted convex
+// combination of normalised scores by default, reciprocal rank fusion on request).
+//
+// Writing: [Indexer] copies chunks into the chunks table; triggers from
+// migrations/002_retrieval.sql maintain the postings (chunk_terms) and per-chunk lengths
+// (chunk_stats) in the same transaction, so a chunk is searchable the moment its transaction
+// commits and gone the moment its deletion commits.
+//
+// Reading: [Searcher] runs both retrievers in one read-only transaction, each bounded to
+// [CandidatesDefault] candidates, fuses them and loads the top K with their item's title and
+// type. Results keep the raw BM25 score and cosine similarity next to the fused score, because
+// the answer path thresholds on raw scores (FAQ-first, abstention) and fused scores are only
+// comparable within one result list.
+//
+// Text: chunks and queries go through [PrepareText] (CJK runs become character bigrams, since
+// PostgreSQL's parser would keep a whole run as one token) and are stemmed with the text search
+// configuration of their language ([TextConfig]).
+package retrieval

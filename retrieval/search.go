@@ -1,0 +1,234 @@
+package retrieval
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lorebase/lorebase"
+)
+
+// Search modes.
+const (
+	ModeHybrid  = "hybrid"
+	ModeLexical = "lexical"
+	ModeVector  = "vector"
+)
+
+// Defaults.
+const (
+	KDefault          = 8
+	CandidatesDefault = 100 // per retriever, before fusion
+	StatsTTLDefault   = 30 * time.Second
+)
+
+// DB is what the Searcher needs from the database: a *pgxpool.Pool, or a pgx.Tx in tests.
+// Connections must have the pgvector types registered (store.Open does).
+type DB interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// Config tunes the Searcher; zero values take the defaults.
+type Config struct {
+	Candidates    int           // per retriever; default CandidatesDefault
+	Fusion        string        // FusionConvex (default) or FusionRRF
+	LexicalWeight float64       // weight of the BM25 list; default LexicalWeightDefault
+	VectorWeight  float64       // weight of the vector list; default VectorWeightDefault
+	RRFK          float64       // FusionRRF only; default RRFKDefault
+	EFSearch      int           // hnsw.ef_search; default EFSearchDefault
+	K1, B         float64       // BM25; default BM25K1Default, BM25BDefault
+	StatsTTL      time.Duration // per-organization BM25 statistics cache; default StatsTTLDefault, < 0 disables
+}
+
+// Query is one search.
+type Query struct {
+	OrganizationID uuid.UUID
+	AssistantID    uuid.UUID // uuid.Nil: any; else only chunks unrestricted or restricted to it
+	Text           string
+	Language       string // of the query; its configuration stems the query first
+	Embedding      []float32
+	EmbeddingModel string
+	Dims           int      // default len(Embedding)
+	K              int      // default KDefault
+	Mode           string   // ModeHybrid (default), ModeLexical or ModeVector
+	Kinds          []string // e.g. []string{KindQA}; empty: any
+}
+
+// Result is one retrieved chunk.
+type Result struct {
+	ChunkID     int64
+	ItemID      uuid.UUID
+	ItemType    string // file, qa, url
+	Title       string // the knowledge item's title
+	Content     string
+	HeadingPath []string
+	Page        int
+	URL         string
+	Kind        string
+	// Score is the fused score: it orders one result list and means nothing across queries.
+	// Threshold on the raw scores instead.
+	Score        float64
+	LexicalScore float64 // BM25; 0 when absent from the lexical list
+	VectorScore  float64 // cosine similarity; 0 when absent from the vector list
+	LexicalRank  int     // 1-based; 0 = absent
+	VectorRank   int     // 1-based; 0 = absent
+}
+
+// loadResultsSQL loads the chunks that survived fusion with their item's title and type.
+const loadResultsSQL = `
+SELECT c.id, c.item_id, k.type, k.title, c.content, c.heading_path, c.page, c.url, c.kind
+FROM chunks c
+JOIN knowledge_items k ON k.id = c.item_id
+WHERE c.id = ANY ($1::bigint[]) AND c.organization_id = $2`
+
+// Searcher runs hybrid retrieval. It is safe for concurrent use.
+type Searcher struct {
+	db    DB
+	cfg   Config
+	stats *statsCache
+}
+
+// New returns a Searcher over db.
+func New(db DB, cfg Config) (*Searcher, error) {
+	if db == nil {
+		return nil, errors.New("retrieval: nil database")
+	}
+	cfg.Candidates = cmp.Or(cfg.Candidates, CandidatesDefault)
+	cfg.RRFK = cmp.Or(cfg.RRFK, RRFKDefault)
+	cfg.Fusion = cmp.Or(cfg.Fusion, FusionDefault)
+	cfg.LexicalWeight = cmp.Or(cfg.LexicalWeight, LexicalWeightDefault)
+	cfg.VectorWeight = cmp.Or(cfg.VectorWeight, VectorWeightDefault)
+	cfg.EFSearch = cmp.Or(cfg.EFSearch, EFSearchDefault)
+	cfg.K1 = cmp.Or(cfg.K1, BM25K1Default)
+	cfg.B = cmp.Or(cfg.B, BM25BDefault)
+	cfg.StatsTTL = cmp.Or(cfg.StatsTTL, StatsTTLDefault)
+	switch {
+	case cfg.Candidates < 1 || cfg.Candidates > 1000:
+		return nil, fmt.Errorf("%w: candidates %d outside 1..1000", lorebase.ErrInvalid, cfg.Candidates)
+	case cfg.Fusion != FusionConvex && cfg.Fusion != FusionRRF:
+		return nil, fmt.Errorf("%w: fusion %q", lorebase.ErrInvalid, cfg.Fusion)
+	case cfg.RRFK <= 0 || cfg.LexicalWeight < 0 || cfg.VectorWeight < 0:
+		return nil, fmt.Errorf("%w: fusion parameters must be positive", lorebase.ErrInvalid)
+	case cfg.EFSearch < 1 || cfg.EFSearch > 1000: // pgvector's range
+		return nil, fmt.Errorf("%w: ef_search %d outside 1..1000", lorebase.ErrInvalid, cfg.EFSearch)
+	case cfg.K1 < 0 || cfg.B < 0 || cfg.B > 1:
+		return nil, fmt.Errorf("%w: BM25 k1 %g, b %g", lorebase.ErrInvalid, cfg.K1, cfg.B)
+	}
+	return &Searcher{db: db, cfg: cfg, stats: &statsCache{ttl: cfg.StatsTTL}}, nil
+}
+
+// Search returns up to K chunks of the query's organization, best first. Hybrid mode without
+// an embedding, or without text, runs the retriever it can.
+func (s *Searcher) Search(ctx context.Context, q Query) ([]Result, error) {
+	if err := s.normalize(&q); err != nil {
+		return nil, err
+	}
+	runLexical := q.Mode != ModeVector && q.Text != ""
+	runVector := q.Mode != ModeLexical && len(q.Embedding) > 0
+	if !runLexical && !runVector {
+		return nil, nil
+	}
+	limit := max(s.cfg.Candidates, q.K)
+
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin search: %w", err)
+	}
+	// Read-only work: rolling back ends the transaction and the SET LOCALs with it.
+	defer tx.Rollback(context.Background()) //nolint:errcheck
+
+	var lex, vec []scored
+	if runLexical {
+		if lex, err = s.lexical(ctx, tx, q, limit); err != nil {
+			return nil, err
+		}
+	}
+	if runVector {
+		if vec, err = s.vector(ctx, tx, q, limit); err != nil {
+			return nil, err
+		}
+	}
+	top := fuse(lex, vec, fusion{method: s.cfg.Fusion, k: s.cfg.RRFK, wLex: s.cfg.LexicalWeight, wVec: s.cfg.VectorWeight})
+	if len(top) > q.K {
+		top = top[:q.K]
+	}
+	return s.load(ctx, tx, q, top)
+}
+
+func (s *Searcher) normalize(q *Query) error {
+	if q.OrganizationID == uuid.Nil {
+		return fmt.Errorf("%w: search needs an organization", lorebase.ErrInvalid)
+	}
+	q.Mode = cmp.Or(q.Mode, ModeHybrid)
+	if q.Mode != ModeHybrid && q.Mode != ModeLexical && q.Mode != ModeVector {
+		return fmt.Errorf("%w: search mode %q", lorebase.ErrInvalid, q.Mode)
+	}
+	if q.K <= 0 {
+		q.K = KDefault
+	}
+	if q.K > s.cfg.Candidates {
+		q.K = s.cfg.Candidates
+	}
+	for _, k := range q.Kinds {
+		if k != KindText && k != KindQA {
+			return fmt.Errorf("%w: chunk kind %q", lorebase.ErrInvalid, k)
+		}
+	}
+	if q.Mode == ModeVector && len(q.Embedding) == 0 {
+		return fmt.Errorf("%w: vector search needs a query embedding", lorebase.ErrInvalid)
+	}
+	if len(q.Embedding) > 0 {
+		q.Dims = cmp.Or(q.Dims, len(q.Embedding))
+		if q.Dims != len(q.Embedding) || q.Dims > MaxDims {
+			return fmt.Errorf("%w: query embedding has %d dimensions, want %d (at most %d)",
+				lorebase.ErrInvalid, len(q.Embedding), q.Dims, MaxDims)
+		}
+		if q.EmbeddingModel == "" {
+			return fmt.Errorf("%w: query embedding needs its model name", lorebase.ErrInvalid)
+		}
+	}
+	return nil
+}
+
+func (s *Searcher) load(ctx context.Context, tx pgx.Tx, q Query, top []fused) ([]Result, error) {
+	if len(top) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(top))
+	for i, f := range top {
+		ids[i] = f.chunkID
+	}
+	rows, err := tx.Query(ctx, loadResultsSQL, ids, q.OrganizationID)
+	if err != nil {
+		return nil, fmt.Errorf("load results: %w", err)
+	}
+	byID := make(map[int64]Result, len(top))
+	for rows.Next() {
+		var r Result
+		if err := rows.Scan(&r.ChunkID, &r.ItemID, &r.ItemType, &r.Title, &r.Content, &r.HeadingPath,
+			&r.Page, &r.URL, &r.Kind); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load results: %w", err)
+		}
+		byID[r.ChunkID] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load results: %w", err)
+	}
+	out := make([]Result, 0, len(top))
+	for _, f := range top {
+		r, ok := byID[f.chunkID]
+		if !ok {
+			continue // cannot happen inside one snapshot; tolerated rather than failing the answer
+		}
+		r.Score, r.LexicalScore, r.VectorScore = f.score, f.lexicalScore, f.vectorScore
+		r.LexicalRank, r.VectorRank = f.lexicalRank, f.vectorRank
+		out = append(out, r)
+	}
+	return out, nil
+}

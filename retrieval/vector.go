@@ -1,0 +1,79 @@
+package retrieval
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+)
+
+// EFSearchDefault is hnsw.ef_search for retrieval: it must be at least the candidate count,
+// because a scan returns at most ef_search rows per round.
+const EFSearchDefault = 100
+
+// MaxDims is the largest dimension HNSW indexes on the vector type.
+const MaxDims = 2000
+
+// setVectorScanSQL sets, for this transaction only (set_config with is_local, which is SET
+// LOCAL but takes parameters), iterative scans: tenant and assistant filters apply after the
+// index scan, so without them a small organization in a large table would get a handful of
+// rows or none. relaxed_order returns rows slightly out of order; vectorSQL sorts again.
+const setVectorScanSQL = `SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`
+
+// vectorSQLTemplate is the kNN query; {D} becomes the dimension, an int from configuration.
+// The cast and the embedding_dims predicate must be literally those of the partial expression
+// index (store.EnsureVectorIndex), or the planner cannot use it. Cosine similarity is
+// 1 - cosine distance.
+//
+//	$1 query vector, $2 organization, $3 model, $4 assistant (NULL = any),
+//	$5 kinds (empty = any), $6 limit.
+const vectorSQLTemplate = `
+WITH nn AS MATERIALIZED (
+    SELECT c.id, (c.embedding::vector({D})) <=> ($1::vector({D})) AS distance
+    FROM chunks c
+    WHERE c.embedding_dims = {D}
+      AND c.organization_id = $2
+      AND c.embedding_model = $3
+      AND ($4::uuid IS NULL OR c.assistant_ids = '{}' OR $4::uuid = ANY (c.assistant_ids))
+      AND (cardinality($5::text[]) = 0 OR c.kind = ANY ($5::text[]))
+    ORDER BY (c.embedding::vector({D})) <=> ($1::vector({D}))
+    LIMIT $6
+)
+SELECT id, 1 - distance FROM nn ORDER BY distance, id`
+
+var vectorSQLs sync.Map // dims → query text
+
+// vectorSQL returns the kNN query for a dimension already validated to 1..MaxDims.
+func vectorSQL(dims int) string {
+	if q, ok := vectorSQLs.Load(dims); ok {
+		return q.(string)
+	}
+	q := strings.ReplaceAll(vectorSQLTemplate, "{D}", strconv.Itoa(dims))
+	vectorSQLs.Store(dims, q)
+	return q
+}
+
+func (s *Searcher) vector(ctx context.Context, tx pgx.Tx, q Query, limit int) ([]scored, error) {
+	ef := max(s.cfg.EFSearch, limit)
+	if _, err := tx.Exec(ctx, setVectorScanSQL, strconv.Itoa(ef)); err != nil {
+		return nil, fmt.Errorf("configure vector scan: %w", err)
+	}
+	rows, err := tx.Query(ctx, vectorSQL(q.Dims), pgvector.NewVector(q.Embedding), q.OrganizationID,
+		q.EmbeddingModel, assistantParam(q.AssistantID), kindsParam(q.Kinds), limit)
+	if err != nil {
+		return nil, fmt.Errorf("vector search: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (scored, error) {
+		var c scored
+		err := r.Scan(&c.chunkID, &c.score)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("vector search: %w", err)
+	}
+	return out, nil
+}
