@@ -26,11 +26,12 @@ import (
 // and depth accounting live in one place.
 type CrawlSiteWorker struct {
 	river.WorkerDefaults[CrawlSiteArgs]
-	in *ingestor
+	in      *ingestor
+	timeout time.Duration
 }
 
 // Timeout bounds one attempt.
-func (w *CrawlSiteWorker) Timeout(*river.Job[CrawlSiteArgs]) time.Duration { return crawlTimeout }
+func (w *CrawlSiteWorker) Timeout(*river.Job[CrawlSiteArgs]) time.Duration { return w.timeout }
 
 // NextRetry spaces retries.
 func (w *CrawlSiteWorker) NextRetry(job *river.Job[CrawlSiteArgs]) time.Time {

@@ -3,6 +3,7 @@ package worker
 import (
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
@@ -24,7 +25,25 @@ type Deps struct {
 	Chunker  *chunk.Chunker
 	Extract  pipeline.ExtractConfig
 	Crawl    crawl.Config
-	Client   crawl.ClientConfig
+	// FileTimeout and CrawlTimeout bound one attempt of a file ingestion and of a crawl. River
+	// rescues a job whose worker died only after its timeout, so they also bound how long a
+	// killed worker's job waits before another worker takes it over.
+	FileTimeout  time.Duration
+	CrawlTimeout time.Duration
+}
+
+func (d *Deps) fileTimeout() time.Duration {
+	if d == nil || d.FileTimeout <= 0 {
+		return fileTimeout
+	}
+	return d.FileTimeout
+}
+
+func (d *Deps) crawlTimeout() time.Duration {
+	if d == nil || d.CrawlTimeout <= 0 {
+		return crawlTimeout
+	}
+	return d.CrawlTimeout
 }
 
 func newWorkers(deps *Deps) *river.Workers {
@@ -36,10 +55,11 @@ func newWorkers(deps *Deps) *river.Workers {
 	}
 	w := river.NewWorkers()
 	river.AddWorker(w, &HousekeepingWorker{pool: deps.Pool})
-	river.AddWorker(w, &IngestFileWorker{in: in})
+	river.AddWorker(w, &IngestFileWorker{in: in, timeout: deps.fileTimeout()})
 	river.AddWorker(w, &IngestQAWorker{in: in})
-	river.AddWorker(w, &CrawlSiteWorker{in: in})
+	river.AddWorker(w, &CrawlSiteWorker{in: in, timeout: deps.crawlTimeout()})
 	river.AddWorker(w, &RecrawlDueWorker{pool: deps.Pool, items: in})
+	river.AddWorker(w, &ReembedStaleWorker{pool: deps.Pool, logger: deps.Logger})
 	return w
 }
 

@@ -40,8 +40,8 @@ func (w *HousekeepingWorker) Timeout(*river.Job[HousekeepingArgs]) time.Duration
 
 // periodicJobs run on the elected leader only; ByPeriod keeps two leaders in a hand-over from
 // enqueuing the same run twice.
-func periodicJobs() []*river.PeriodicJob {
-	return []*river.PeriodicJob{
+func periodicJobs(deps *Deps) []*river.PeriodicJob {
+	jobs := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return HousekeepingArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
@@ -51,4 +51,13 @@ func periodicJobs() []*river.PeriodicJob {
 			},
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
+	if deps != nil && deps.Embedder != nil {
+		args := ReembedStaleArgs{Model: deps.Embedder.Model(), Dims: deps.Embedder.Dimensions()}
+		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: 10 * time.Minute}}
+			},
+			&river.PeriodicJobOpts{RunOnStart: true}))
+	}
+	return jobs
 }

@@ -16,11 +16,12 @@ import (
 // IngestFileWorker turns an uploaded file into chunks: extract → chunk → embed → store.
 type IngestFileWorker struct {
 	river.WorkerDefaults[IngestFileArgs]
-	in *ingestor
+	in      *ingestor
+	timeout time.Duration
 }
 
 // Timeout bounds one attempt.
-func (w *IngestFileWorker) Timeout(*river.Job[IngestFileArgs]) time.Duration { return fileTimeout }
+func (w *IngestFileWorker) Timeout(*river.Job[IngestFileArgs]) time.Duration { return w.timeout }
 
 // NextRetry spaces retries.
 func (w *IngestFileWorker) NextRetry(job *river.Job[IngestFileArgs]) time.Time {

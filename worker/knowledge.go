@@ -53,6 +53,17 @@ func (k *Knowledge) Reindex(ctx context.Context, orgID, id string) (lorebase.Kno
 	return it, err
 }
 
+// restart is Reindex with the choice of an incremental crawl; a model change needs a full one.
+func (k *Knowledge) restart(ctx context.Context, orgID, id string, incremental bool) error {
+	return pgx.BeginFunc(ctx, k.pool, func(tx pgx.Tx) error {
+		it, err := k.store.Restart(ctx, tx, orgID, id)
+		if err != nil {
+			return err
+		}
+		return k.enqueue(ctx, tx, it, incremental)
+	})
+}
+
 // Update applies a patch; a change to what gets indexed (a Q&A's text, a crawl's settings, the
 // language) also reindexes.
 func (k *Knowledge) Update(ctx context.Context, orgID, id string, p lorebase.KnowledgePatch) (lorebase.KnowledgeItem, error) {

@@ -19,6 +19,10 @@ import (
 // Config tunes the worker process.
 type Config struct {
 	Concurrency int // jobs at once per process; default 4
+	// RescueAfter is how long a job may stay running before River assumes its worker died
+	// (killed, machine lost) and runs it again; River waits at least the job kind's own timeout
+	// too, so a live job is not run twice. Jobs are idempotent either way. Default 5 minutes.
+	RescueAfter time.Duration
 }
 
 // NewInsertClient returns a client that only enqueues: what API processes need.
@@ -32,12 +36,16 @@ func Run(ctx context.Context, pool *pgxpool.Pool, deps *Deps, cfg Config, logger
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 4
 	}
+	if cfg.RescueAfter <= 0 {
+		cfg.RescueAfter = 5 * time.Minute
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Logger:       logger,
-		Workers:      newWorkers(deps),
-		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Concurrency}},
-		PeriodicJobs: periodicJobs(),
-		JobTimeout:   5 * time.Minute,
+		Logger:               logger,
+		Workers:              newWorkers(deps),
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Concurrency}},
+		PeriodicJobs:         periodicJobs(deps),
+		JobTimeout:           min(5*time.Minute, cfg.RescueAfter),
+		RescueStuckJobsAfter: cfg.RescueAfter,
 	})
 	if err != nil {
 		return fmt.Errorf("river client: %w", err)

@@ -42,6 +42,7 @@ system's PostgreSQL binaries (data in --data-dir) and stop it on exit.`,
 		newDevCommand(opts),
 		newMigrateCommand(opts),
 		newOrgCommand(opts),
+		newEvalCommand(opts),
 	)
 	return root
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/lorebase/lorebase/llm"
 
@@ -13,12 +14,19 @@ import (
 
 // workerOptions configure the background workers.
 type workerOptions struct {
-	concurrency int
-	ingest      ingestOptions
+	concurrency  int
+	rescueAfter  time.Duration
+	fileTimeout  time.Duration
+	crawlTimeout time.Duration
+	ingest       ingestOptions
 }
 
 func (o *workerOptions) register(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&o.concurrency, "concurrency", 4, "jobs processed at once by this process")
+	cmd.Flags().DurationVar(&o.rescueAfter, "rescue-after", 5*time.Minute,
+		"run a job again when it has been running this long and past its own timeout (its worker is presumed dead)")
+	cmd.Flags().DurationVar(&o.fileTimeout, "file-timeout", 20*time.Minute, "longest processing of one uploaded file (also how long a dead worker's file job waits to be taken over)")
+	cmd.Flags().DurationVar(&o.crawlTimeout, "crawl-timeout", time.Hour, "longest crawl of one site")
 	o.ingest.register(cmd)
 }
 
@@ -61,6 +69,6 @@ func runWorkers(ctx context.Context, db *database, wo *workerOptions, embedder l
 		return err
 	}
 	deps := &worker.Deps{Pool: db.Pool, Logger: logger, Embedder: embedder, Chunker: chunker,
-		Extract: wo.ingest.extractConfig(), Crawl: wo.ingest.crawlConfig()}
-	return worker.Run(ctx, db.Pool, deps, worker.Config{Concurrency: wo.concurrency}, logger)
+		Extract: wo.ingest.extractConfig(), Crawl: wo.ingest.crawlConfig(), FileTimeout: wo.fileTimeout, CrawlTimeout: wo.crawlTimeout}
+	return worker.Run(ctx, db.Pool, deps, worker.Config{Concurrency: wo.concurrency, RescueAfter: wo.rescueAfter}, logger)
 }

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lorebase/lorebase"
+	"github.com/lorebase/lorebase/ingest/chunk"
+	"github.com/lorebase/lorebase/ingest/formats"
+	"github.com/lorebase/lorebase/llm/offline"
+	"github.com/lorebase/lorebase/store"
+	"github.com/lorebase/lorebase/store/storetest"
+	"github.com/lorebase/lorebase/worker"
+)
+
+// buildBinary compiles lorebase once for the tests of this package.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "lorebase")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// slowEmbeddings is an OpenAI-compatible embeddings endpoint that takes its time, so that a
+// worker can be killed while it is embedding.
+func slowEmbeddings(t *testing.T, delay time.Duration) (*httptest.Server, *atomic.Int64) {
+	var calls atomic.Int64
+	embed := offline.NewEmbedder(storetest.VectorDims)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		var req struct {
+			Input []string `json:"input"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		time.Sleep(delay)
+		vecs, _ := embed.Embed(r.Context(), req.Input)
+		var data []map[string]any
+		for i, v := range vecs {
+			data = append(data, map[string]any{"object": "embedding", "index": i, "embedding": v})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": data, "model": "slow-embed",
+			"usage": map[string]int{"prompt_tokens": 1, "total_tokens": 1}})
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &calls
+}
+
+func startWorkerProcess(t *testing.T, bin, dbURL, embedURL string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, "worker", "--database-url", dbURL, "--log-format", "text", "--concurrency", "1",
+		"--embedder", "openai", "--openai-base-url", embedURL, "--embedding-model", "slow-embed",
+		"--embedding-dims", fmt.Sprint(storetest.VectorDims), "--rescue-after", "2s", "--file-timeout", "8s")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("worker log:\n%s", logs.String())
+		}
+	})
+	return cmd
+}
+
+// A worker killed with SIGKILL in the middle of an ingestion loses nothing: another worker
+// process picks the job up and the item ends ready with exactly the chunks it should have.
+func TestWorkerKilledMidIngest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs worker processes")
+	}
+	t.Parallel()
+	db := storetest.New(t)
+	ctx := context.Background()
+	bin := buildBinary(t)
+	embedSrv, calls := slowEmbeddings(t, 300*time.Millisecond)
+
+	var doc strings.Builder
+	for i := 0; i < 400; i++ {
+		fmt.Fprintf(&doc, "## Section %d\n\nParagraph %d explains how the device model %d behaves when the firmware %d is installed and the battery is at %d percent. ", i, i, i*3, i%17, i%100)
+		doc.WriteString(strings.Repeat("The warranty covers normal use. ", 20) + "\n\n")
+	}
+	data := []byte(doc.String())
+	parsed, _ := formats.Markdown(data)
+	chunker, _ := chunk.New(chunk.Config{})
+	want := len(chunker.Chunk(parsed))
+
+	orgs := store.NewOrganizations(db.Pool)
+	org, _, err := orgs.Create(ctx, "Kill test", 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inserter, err := worker.NewInsertClient(db.Pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := worker.NewKnowledge(db.Pool, inserter).Create(ctx, lorebase.KnowledgeItem{OrganizationID: org.ID, Type: lorebase.KnowledgeFile,
+		Title: "Manual", FileType: "markdown", FileName: "manual.md", FileSize: int64(len(data))}, "", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	first := startWorkerProcess(t, bin, db.URL, embedSrv.URL+"/v1")
+	items := store.NewKnowledge(db.Pool)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		got, err := items.Get(ctx, org.ID, it.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Progress.ChunksEmbedded > 0 && got.Progress.ChunksEmbedded < want/2 {
+			break
+		}
+		if got.Status == lorebase.StatusReady || time.Now().After(deadline) {
+			t.Fatalf("never caught the worker mid-embedding: %+v (want %d chunks)", got, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := first.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+	killedAt := calls.Load()
+
+	startWorkerProcess(t, bin, db.URL, embedSrv.URL+"/v1")
+	deadline = time.Now().Add(90 * time.Second)
+	var got lorebase.KnowledgeItem
+	for {
+		got, err = items.Get(ctx, org.ID, it.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == lorebase.StatusReady || got.Status == lorebase.StatusFailed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("item not finished after the restart: %+v", got)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got.Status != lorebase.StatusReady {
+		t.Fatalf("item = %+v, error %v", got, got.Error)
+	}
+	var n, distinct int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT position) FROM chunks WHERE item_id = $1`, it.ID).Scan(&n, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if n != want || distinct != want || got.ChunkCount != want {
+		t.Fatalf("chunks: %d rows, %d distinct positions, item says %d; want %d", n, distinct, got.ChunkCount, want)
+	}
+	if calls.Load() <= killedAt {
+		t.Fatal("the second worker did not embed anything")
+	}
+	if os.Getenv("CI") == "" {
+		t.Logf("killed after %d embedding requests; %d chunks stored once each", killedAt, want)
+	}
+}
