@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // configByLanguage maps ISO 639-1 codes to the text search configurations PostgreSQL 13+ ships
@@ -58,6 +60,11 @@ func TextConfig(lang string) string {
 // common); it is part of the signature so that language-specific preparation stays local.
 func PrepareText(text, lang string) string {
 	_ = lang
+	// NFKC folds what PDFs are full of and the parser would keep apart: ligatures ("ﬁ" → "fi"),
+	// full-width forms, compatibility digits.
+	if !norm.NFKC.IsNormalString(text) {
+		text = norm.NFKC.String(text)
+	}
 	if !hasCJK(text) {
 		return text
 	}

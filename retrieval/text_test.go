@@ -31,3 +31,9 @@ func TestPrepareText(t *testing.T) {
 		}
 	}
 }
+
+func TestPrepareTextFoldsLigatures(t *testing.T) {
+	if got := PrepareText("the ﬁrst ﬂoor", "en"); got != "the first floor" {
+		t.Fatalf("PrepareText = %q", got)
+	}
+}

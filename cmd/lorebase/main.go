@@ -42,6 +42,8 @@ system's PostgreSQL binaries (data in --data-dir) and stop it on exit.`,
 		newDevCommand(opts),
 		newMigrateCommand(opts),
 		newOrgCommand(opts),
+		newIngestCommand(),
+		newExtractCommand(),
 		newEvalCommand(opts),
 	)
 	return root
