@@ -50,7 +50,7 @@ func (o *evalOptions) register(cmd *cobra.Command) {
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the sample")
 	f.IntVar(&o.concurrency, "concurrency", eval.ConcurrencyDefault, "questions asked at once")
 	f.IntVar(&o.workers, "workers", eval.WorkersDefault, "ingestion jobs at once")
-	f.StringVar(&o.out, "out", ".", "folder of the reports")
+	f.StringVar(&o.out, "out", "eval-reports", "folder of the reports")
 	f.StringVar(&o.name, "name", "", "base name of the reports (default eval-<data set>-<mode>)")
 	f.BoolVar(&o.keep, "keep", false, "keep the run's organization instead of deleting it (to inspect it)")
 	f.BoolVar(&o.noProgress, "no-progress", false, "no progress bar")

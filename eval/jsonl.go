@@ -1,0 +1,43 @@
+package eval
+
+import (
+	"bufio"
+	"encoding/json"
+	"iter"
+	"os"
+	"strings"
+)
+
+// jsonLines decodes a JSON Lines file one line at a time into T; blank lines are skipped.
+func jsonLines[T any](path string) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		f, err := os.Open(path)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 0, 64<<10), 64<<20) // BEIR documents can be long
+		line := 0
+		for sc.Scan() {
+			line++
+			text := strings.TrimSpace(sc.Text())
+			if text == "" {
+				continue
+			}
+			var v T
+			if err := json.Unmarshal([]byte(text), &v); err != nil {
+				yield(zero, formatError(path, line, err))
+				return
+			}
+			if !yield(v, nil) {
+				return
+			}
+		}
+		if err := sc.Err(); err != nil {
+			yield(zero, formatError(path, line, err))
+		}
+	}
+}

@@ -1,0 +1,153 @@
+package eval
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Ranking metrics with binary relevance. ranked holds document ids, best first, without
+// duplicates; relevant is the set of relevant ids.
+
+// NDCG is DCG@k (gain 1/log2(rank+1) per relevant hit) over the ideal DCG@k.
+func NDCG(ranked []string, relevant map[string]bool, k int) float64 {
+	var dcg, ideal float64
+	for i := 0; i < k && i < len(ranked); i++ {
+		if relevant[ranked[i]] {
+			dcg += 1 / math.Log2(float64(i)+2)
+		}
+	}
+	for i := 0; i < k && i < len(relevant); i++ {
+		ideal += 1 / math.Log2(float64(i)+2)
+	}
+	if ideal == 0 {
+		return 0
+	}
+	return dcg / ideal
+}
+
+// Recall is the share of the relevant ids found in the top k.
+func Recall(ranked []string, relevant map[string]bool, k int) float64 {
+	if len(relevant) == 0 {
+		return 0
+	}
+	hits := 0
+	for i := 0; i < k && i < len(ranked); i++ {
+		if relevant[ranked[i]] {
+			hits++
+		}
+	}
+	return float64(hits) / float64(len(relevant))
+}
+
+// MRR is 1/rank of the first relevant id in the top k, 0 when there is none.
+func MRR(ranked []string, relevant map[string]bool, k int) float64 {
+	for i := 0; i < k && i < len(ranked); i++ {
+		if relevant[ranked[i]] {
+			return 1 / float64(i+1)
+		}
+	}
+	return 0
+}
+
+// Hit is 1 when any relevant id is in the top k.
+func Hit(ranked []string, relevant map[string]bool, k int) float64 {
+	if MRR(ranked, relevant, k) > 0 {
+		return 1
+	}
+	return 0
+}
+
+var (
+	articles = regexp.MustCompile(`\b(a|an|the)\b`)
+)
+
+// NormalizeAnswer is the SQuAD v1.1 normalisation: lower case, drop punctuation, drop the
+// English articles a, an and the, collapse white space. Punctuation is every Unicode
+// punctuation rune (the official script strips ASCII punctuation only; XQuAD's other
+// languages need the wider class, and on ASCII text the two agree).
+func NormalizeAnswer(s string) string {
+	s = strings.ToLower(s)
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsPunct(r) || (r < 128 && unicode.IsSymbol(r)) {
+			return -1
+		}
+		return r
+	}, s)
+	s = articles.ReplaceAllString(s, " ")
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// ExactMatch is 1 when the normalised prediction equals a normalised gold answer.
+func ExactMatch(prediction string, golds []string) float64 {
+	p := NormalizeAnswer(prediction)
+	for _, g := range golds {
+		if p == NormalizeAnswer(g) {
+			return 1
+		}
+	}
+	return 0
+}
+
+// F1 is the best token F1 of the prediction against the gold answers, on normalised tokens
+// counted as a multiset (SQuAD v1.1).
+func F1(prediction string, golds []string) float64 {
+	best := 0.0
+	pred := strings.Fields(NormalizeAnswer(prediction))
+	for _, g := range golds {
+		best = max(best, tokenF1(pred, strings.Fields(NormalizeAnswer(g))))
+	}
+	return best
+}
+
+func tokenF1(pred, gold []string) float64 {
+	if len(pred) == 0 || len(gold) == 0 {
+		if len(pred) == len(gold) {
+			return 1
+		}
+		return 0
+	}
+	counts := make(map[string]int, len(gold))
+	for _, t := range gold {
+		counts[t]++
+	}
+	common := 0
+	for _, t := range pred {
+		if counts[t] > 0 {
+			counts[t]--
+			common++
+		}
+	}
+	if common == 0 {
+		return 0
+	}
+	precision := float64(common) / float64(len(pred))
+	recall := float64(common) / float64(len(gold))
+	return 2 * precision * recall / (precision + recall)
+}
+
+// Contains is 1 when a normalised gold answer occurs in the normalised prediction, on token
+// boundaries: extractive replies quote a sentence, so exact match undersells them.
+func Contains(prediction string, golds []string) float64 {
+	p := " " + NormalizeAnswer(prediction) + " "
+	for _, g := range golds {
+		if n := NormalizeAnswer(g); n != "" && strings.Contains(p, " "+n+" ") {
+			return 1
+		}
+	}
+	return 0
+}
+
+// Percentile is the nearest-rank percentile (p in 0..100) of the durations, 0 when empty.
+func Percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	rank := int(math.Ceil(p / 100 * float64(len(s))))
+	return s[min(max(rank, 1), len(s))-1]
+}
