@@ -2,8 +2,11 @@ package api_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -490,4 +493,46 @@ func TestContextsCRUD(t *testing.T) {
 	expect(t, e.call("DELETE", "/api/v1/contexts/u-1", nil, withKey(other)), http.StatusNotFound)
 	expect(t, e.call("DELETE", "/api/v1/contexts/u-1", nil, withKey(e.org)), http.StatusOK)
 	expect(t, e.call("GET", "/api/v1/contexts/u-1", nil, withKey(e.org)), http.StatusNotFound)
+}
+
+// A client that goes away cancels the model request it was waiting for.
+func TestClientDisconnectCancelsModelCall(t *testing.T) {
+	t.Parallel()
+	cancelled := make(chan struct{})
+	started := make(chan struct{}, 1)
+	model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // the server notices a closed connection once the body is read
+		started <- struct{}{}
+		<-r.Context().Done()
+		close(cancelled)
+	}))
+	t.Cleanup(model.Close)
+	chat, _ := openai.NewChat(openai.Config{BaseURL: model.URL + "/v1", MaxRetries: -1, Timeout: time.Minute})
+	e := setup(t, func(e *env) { e.chatModel = chat })
+	e.startWorker()
+	e.knowledgeBase(e.org)
+	a := e.assistant(e.org, `{"name":"A"}`)
+	r := e.call("POST", "/api/v1/conversations", map[string]any{"assistant_id": a.ID}, withKey(e.org))
+	var conv struct {
+		ID string `json:"id"`
+	}
+	r.data(&conv)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "POST", e.srv.URL+"/api/v1/conversations/"+conv.ID+"/messages",
+		strings.NewReader(`{"content":"How much does express delivery cost?"}`))
+	req.Header.Set("Content-Type", "application/json")
+	withKey(e.org)(req)
+	go func() {
+		<-started
+		cancel()
+	}()
+	if _, err := http.DefaultClient.Do(req); err == nil {
+		t.Fatal("request should have been cancelled")
+	}
+	select {
+	case <-cancelled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the model request was not cancelled after the client left")
+	}
 }

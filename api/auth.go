@@ -71,6 +71,8 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, need acces
 	case strings.HasPrefix(r.Header.Get("Authorization"), "Bearer "):
 		p, err = s.authenticateWidget(r.Context(), strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 		if err == nil {
+			// A valid token used from another origin is refused, but the log still names its organization.
+			infoFrom(r.Context()).organizationID = p.orgID
 			if o := requestOrigin(r); o == "" || normalizeOrigin(o) != p.origin {
 				err = errorf(http.StatusForbidden, "Forbidden - the request's origin does not match the widget token's origin")
 			}

@@ -178,8 +178,10 @@ var timeType = reflect.TypeOf(time.Time{})
 
 // schemaOf derives a JSON schema from a Go type the way encoding/json encodes it.
 func schemaOf(t reflect.Type) map[string]any {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
+	if t.Kind() == reflect.Pointer {
+		s := schemaOf(t.Elem())
+		s["nullable"] = true // a nil pointer encodes as null
+		return s
 	}
 	if t == timeType {
 		return map[string]any{"type": "string", "format": "date-time"}

@@ -216,11 +216,29 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 		ID string `json:"id"`
 	}
 	created.data(&id)
+	qa := e.call("POST", "/api/v1/knowledge/qa", `{"question":"q?","answer":"a.","tags":["t"]}`, withKey(e.org))
+	ctxRes := e.call("POST", "/api/v1/contexts", `{"user_reference":"u-1","traits":{"name":"Ana"}}`, withKey(e.org))
+	session := e.call("POST", "/api/v1/sessions", map[string]any{"assistant_id": id.ID, "visitor_id": "v", "metadata": map[string]any{"a": 1}}, withKey(e.org))
+	var sid struct {
+		ID string `json:"id"`
+	}
+	session.data(&sid)
+	msg := e.call("POST", "/api/v1/sessions/"+sid.ID+"/messages", `{"content":"anything there?"}`, withKey(e.org))
+	conv := e.call("POST", "/api/v1/conversations", map[string]any{"assistant_id": id.ID, "customer_id": "u-1"}, withKey(e.org))
 	samples := []struct {
 		method, path, docPath string
 		status                int
 		res                   *response
 	}{
+		{"POST", "/api/v1/knowledge/qa", "/api/v1/knowledge/qa", 202, qa},
+		{"GET", "/api/v1/knowledge", "/api/v1/knowledge", 200, e.call("GET", "/api/v1/knowledge", nil, withKey(e.org))},
+		{"POST", "/api/v1/contexts", "/api/v1/contexts", 201, ctxRes},
+		{"POST", "/api/v1/sessions", "/api/v1/sessions", 201, session},
+		{"POST", "/api/v1/sessions/{id}/messages", "/api/v1/sessions/{id}/messages", 200, msg},
+		{"GET", "/api/v1/sessions/{id}/messages", "/api/v1/sessions/{id}/messages", 200, e.call("GET", "/api/v1/sessions/"+sid.ID+"/messages", nil, withKey(e.org))},
+		{"POST", "/api/v1/conversations", "/api/v1/conversations", 201, conv},
+		{"GET", "/api/v1/knowledge/gaps", "/api/v1/knowledge/gaps", 200, e.call("GET", "/api/v1/knowledge/gaps", nil, withKey(e.org))},
+		{"POST", "/api/v1/assistants", "/api/v1/assistants", 422, e.call("POST", "/api/v1/assistants", `{}`, withKey(e.org))},
 		{"POST", "/api/v1/assistants/", "/api/v1/assistants/", 201, created},
 		{"GET", "/api/v1/assistants", "/api/v1/assistants", 200, e.call("GET", "/api/v1/assistants", nil, withKey(e.org))},
 		{"GET", "/api/v1/assistants/{id}", "/api/v1/assistants/{id}", 200, e.call("GET", "/api/v1/assistants/"+id.ID, nil, withKey(e.org))},
