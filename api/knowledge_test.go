@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -263,4 +266,50 @@ func TestAssistantRestrictionValidated(t *testing.T) {
 	r.data(&theirs)
 	r = e.call("POST", "/api/v1/knowledge/qa", fmt.Sprintf(`{"question":"q?","answer":"a.","assistant_ids":[%q]}`, theirs.ID), withKey(e.org))
 	expect(t, r, http.StatusUnprocessableEntity)
+}
+
+// Every real PDF of the shared corpus ends ready or failed with a reason; none hangs a worker.
+func TestSharedPDFCorpusEndsReadyOrFailed(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("..", "..", "shared", "data", "pdfs")
+	var files []string
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".pdf") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) == 0 {
+		t.Skip("../shared/data/pdfs is absent")
+	}
+	e := setup(t, func(e *env) {})
+	e.startWorker()
+	ids := map[string]string{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := e.upload(e.org, filepath.Base(f), "pdf", filepath.Base(f), data)
+		expect(t, r, http.StatusAccepted)
+		var it lorebase.KnowledgeItem
+		r.data(&it)
+		ids[f] = it.ID
+	}
+	for f, id := range ids {
+		got := e.waitItem(e.org, id)
+		switch got.Status {
+		case "ready":
+			if got.ChunkCount == 0 {
+				t.Errorf("%s: ready without chunks", f)
+			}
+			t.Logf("%-45s ready  %2d pages %3d chunks %v", f[len(dir)+1:], got.PageCount, got.ChunkCount, got.Warnings)
+		case "failed":
+			if got.Error == nil || len(*got.Error) < 20 {
+				t.Errorf("%s: failed without a clear reason: %v", f, got.Error)
+			} else {
+				t.Logf("%-45s failed: %s", f[len(dir)+1:], *got.Error)
+			}
+		}
+	}
 }
