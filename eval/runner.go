@@ -168,8 +168,6 @@ type run struct {
 	stopOnce      func()                        // stops the in-process workers, if running
 }
 
-const deleteOrganizationSQL = `DELETE FROM organizations WHERE id = $1`
-
 // cleanup stops the workers, cancels the jobs of items still waiting (a job must not outlive
 // its item, or River retries it for nothing) and deletes the organization, which cascades to
 // its assistants, items and chunks.
@@ -180,8 +178,7 @@ func (r *run) cleanup(ctx context.Context) error {
 	if err := r.cancelUnfinished(ctx); err != nil {
 		return err
 	}
-	_, err := r.deps.Pool.Exec(ctx, deleteOrganizationSQL, r.org)
-	return err
+	return store.NewOrganizations(r.deps.Pool).Delete(ctx, r.org)
 }
 
 func truncateName(s string) string {

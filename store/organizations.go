@@ -134,6 +134,14 @@ func (s *Organizations) List(ctx context.Context) ([]lorebase.Organization, erro
 	})
 }
 
+const deleteOrganization = `DELETE FROM organizations WHERE id = $1`
+
+// Delete removes an organization with everything it owns (clients, assistants, knowledge,
+// chunks, threads), by cascade.
+func (s *Organizations) Delete(ctx context.Context, orgID string) error {
+	return s.execOne(ctx, deleteOrganization, orgID)
+}
+
 const updateRateLimit = `UPDATE organizations SET rate_limit_per_hour = $2 WHERE id = $1`
 
 // SetRateLimit changes an organization's hourly request limit.
