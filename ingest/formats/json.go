@@ -83,7 +83,9 @@ func (f *flattener) line(path, value string) {
 	}
 	value = strings.Join(strings.Fields(value), " ")
 	if path == "" {
-		f.lines = append(f.lines, value)
+		if value != "" { // {"":""} has nothing to say; an empty line would make an empty block
+			f.lines = append(f.lines, value)
+		}
 		return
 	}
 	f.lines = append(f.lines, path+": "+value)

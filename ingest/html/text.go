@@ -8,9 +8,10 @@ import (
 )
 
 // collapse folds every run of whitespace (including non-breaking spaces) into one space and
-// trims the ends: HTML source indentation carries no meaning for the reader.
+// trims the ends: HTML source indentation carries no meaning for the reader. Bytes that are not
+// UTF-8 (a page that lies about its charset) become U+FFFD, so stored text is always valid.
 func collapse(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
 }
 
 // inlineElements flow inside a line of text; every other element starts a new block. Unknown

@@ -115,6 +115,7 @@ type interpreter struct {
 	active   map[string]bool // form XObjects on the current call chain
 	cycles   int
 	tooDeep  int
+	refused  error // a content stream skipped by guardStream
 	fallback *font
 }
 
@@ -135,6 +136,9 @@ func interpretPage(page lpdf.Value, stop func() bool) (pt pageText, err error) {
 			} else {
 				err = fmt.Errorf("%w: %v", ErrCorrupt, p)
 			}
+		}
+		if err == nil && in.refused != nil {
+			err = fmt.Errorf("%w: %w", ErrCorrupt, in.refused)
 		}
 		pt = in.out
 		if in.cycles > 0 {
@@ -176,6 +180,13 @@ func streamKey(v lpdf.Value) string {
 }
 
 func (in *interpreter) run(content, resources lpdf.Value, scope string, depth int) {
+	if err := guardStream(content, in.stop); err != nil {
+		if errors.Is(err, errStopped) {
+			panic(errStopped)
+		}
+		in.refused = err // the rest of the page is still read; the page reports the error
+		return
+	}
 	var saved []gstate
 	lpdf.Interpret(content, func(stk *lpdf.Stack, op string) {
 		in.ops++

@@ -47,13 +47,21 @@ func loadFont(v lpdf.Value) *font {
 	if strings.Contains(strings.ToLower(base), "courier") || strings.Contains(strings.ToLower(base), "mono") {
 		f.guess = 600
 	}
-	f.uni = readToUnicode(v)
+	// Both readToUnicode and lpdf's Encoder interpret the ToUnicode stream; a bomb there is
+	// refused once, up front, and the font then falls back to its encoding's defaults.
+	tu := v.Key("ToUnicode")
+	refused := tu.Kind() == lpdf.Stream && guardStream(tu, func() bool { return false }) != nil
+	if !refused {
+		f.uni = readToUnicode(v)
+	}
 	if v.Key("Subtype").Name() == "Type0" {
 		f.loadComposite(v)
 		return f
 	}
-	lf := lpdf.Font{V: v}
-	f.enc = lf.Encoder()
+	if !refused {
+		lf := lpdf.Font{V: v}
+		f.enc = lf.Encoder()
+	}
 	f.first = int(v.Key("FirstChar").Int64())
 	ws := v.Key("Widths")
 	scale := 1.0
