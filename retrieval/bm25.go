@@ -3,8 +3,10 @@ package retrieval
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,32 +33,97 @@ FROM chunk_stats
 WHERE organization_id = $1
 GROUP BY text_config`
 
-// bm25SQL scores every chunk of the organization that holds any query term (terms are OR-ed:
-// a question's words are rarely all in the answer) and returns the best that pass the filters.
+// bm25SQL returns the best $10 chunks of the organization by BM25 over the query's terms
+// (OR-ed: a question's words are rarely all in the answer) among those that pass the filters,
+// exactly as scoring every matching chunk would, without reading the long postings lists of
+// common terms in the usual case.
 //
 //	$1 organization, $2 configurations (text[]), $3 prepared query text, $4 chunk count N,
 //	$5 average length, $6 k1, $7 b, $8 assistant (NULL = any), $9 kinds (empty = any),
-//	$10 limit.
+//	$10 limit, $11/$12 cached document frequencies (terms text[], dfs float8[]),
+//	$13 postings budget of the essential terms, $14 smallest df worth caching.
 //
 // The query is stemmed with every configuration in $2, because each chunk's lexemes come from
 // its own configuration; duplicates collapse, so a term counts once however often it is typed.
-// df and the scores come from index-only scans of the postings primary key. The filters need
-// the chunk row, so the scored chunks are walked best first through the chunks primary key
-// (LATERAL) and the walk stops at the limit instead of joining every match.
+// df comes from the cache ($11/$12) for common terms, else from an index-only scan of the
+// postings primary key (rows of kind 't' report the live counts worth caching).
+//
+// Pruning (MaxScore, Turtle and Flood 1995): a term contributes at most idf*(k1+1). The rarest
+// terms whose postings fit in $13 are essential; the others (the common ones) together add at
+// most ub to any chunk. Every chunk holding an essential term gets its partial score from the
+// essential postings (short lists); the $10-th best filtered partial score is a lower bound on
+// the $10-th best full score, so only chunks whose partial score is within ub of it can still
+// make the list. Those few get their common-term contributions by primary-key probes. The list
+// is exact when its $10-th full score exceeds ub, since a chunk holding only common terms
+// scores at most ub; otherwise (few matches, or only common terms) the statement scores every
+// posting of every term instead, as before. Rows of kind 'p' come from the pruned path, 'f'
+// from the full one; both are sorted best first by the caller.
+//
+// The filters need the chunk row, so candidates are walked best first through the chunks
+// primary key (LATERAL) and the walk stops at the limit.
 const bm25SQL = `
 WITH terms AS (
     SELECT DISTINCT u.lexeme AS term
     FROM unnest($2::text[]) AS cfg, unnest(to_tsvector(cfg::regconfig, $3)) AS u
-), weights AS (
-    SELECT t.term,
-           ln(1 + (greatest($4::float8, d.df) - d.df + 0.5) / (d.df + 0.5)) AS idf
+), dfs AS MATERIALIZED (
+    SELECT t.term, k.df IS NULL AS live,
+           coalesce(k.df, (SELECT count(*)::float8 FROM chunk_terms p
+                           WHERE p.organization_id = $1 AND p.term = t.term)) AS df
     FROM terms t
+    LEFT JOIN unnest($11::text[], $12::float8[]) AS k(term, df) ON k.term = t.term
+), weights AS MATERIALIZED (
+    SELECT term, df, ln(1 + (greatest($4::float8, df) - df + 0.5) / (df + 0.5)) AS idf,
+           (row_number() OVER w = 1 OR sum(df) OVER w <= $13) AS essential
+    FROM dfs
+    WHERE df > 0
+    WINDOW w AS (ORDER BY df, term)
+), bound AS (
+    SELECT coalesce(sum(idf) FILTER (WHERE NOT essential), 0) * ($6::float8 + 1) AS ub,
+           count(*) FILTER (WHERE NOT essential) AS common
+    FROM weights
+), partial AS MATERIALIZED (
+    SELECT p.chunk_id,
+           sum(w.idf * p.tf * ($6::float8 + 1)
+               / (p.tf + $6::float8 * (1 - $7::float8 + $7::float8 * p.doc_len / $5::float8))) AS score
+    FROM weights w
+    JOIN chunk_terms p ON p.organization_id = $1 AND p.term = w.term
+    WHERE w.essential
+    GROUP BY p.chunk_id
+), sorted AS MATERIALIZED (
+    SELECT chunk_id, score FROM partial ORDER BY score DESC, chunk_id
+), cutoff AS (
+    SELECT min(s.score) AS score, count(*) AS n
+    FROM (
+        SELECT s.score FROM sorted s
+        CROSS JOIN LATERAL (
+            SELECT 1 FROM chunks c
+            WHERE c.id = s.chunk_id
+              AND ($8::uuid IS NULL OR c.assistant_ids = '{}' OR $8::uuid = ANY (c.assistant_ids))
+              AND (cardinality($9::text[]) = 0 OR c.kind = ANY ($9::text[]))
+        ) f
+        LIMIT $10
+    ) s
+), pruned AS MATERIALIZED (
+    SELECT s.chunk_id, s.score + coalesce((
+               SELECT sum(w.idf * p.tf * ($6::float8 + 1)
+                          / (p.tf + $6::float8 * (1 - $7::float8 + $7::float8 * p.doc_len / $5::float8)))
+               FROM weights w
+               JOIN chunk_terms p ON p.organization_id = $1 AND p.term = w.term AND p.chunk_id = s.chunk_id
+               WHERE NOT w.essential), 0) AS score
+    FROM sorted s
     CROSS JOIN LATERAL (
-        SELECT count(*)::float8 AS df FROM chunk_terms p
-        WHERE p.organization_id = $1 AND p.term = t.term
-    ) d
-    WHERE d.df > 0
-), scored AS (
+        SELECT 1 FROM chunks c
+        WHERE c.id = s.chunk_id
+          AND ($8::uuid IS NULL OR c.assistant_ids = '{}' OR $8::uuid = ANY (c.assistant_ids))
+          AND (cardinality($9::text[]) = 0 OR c.kind = ANY ($9::text[]))
+    ) f
+    WHERE s.score >= (SELECT cutoff.score - bound.ub FROM cutoff, bound)
+    ORDER BY 2 DESC, 1
+    LIMIT $10
+), verdict AS (
+    SELECT (SELECT common FROM bound) = 0
+        OR ((SELECT n FROM cutoff) = $10 AND (SELECT min(score) FROM pruned) > (SELECT ub FROM bound)) AS exact
+), full_scored AS (
     SELECT p.chunk_id,
            sum(w.idf * p.tf * ($6::float8 + 1)
                / (p.tf + $6::float8 * (1 - $7::float8 + $7::float8 * p.doc_len / $5::float8))) AS score
@@ -65,41 +132,103 @@ WITH terms AS (
     GROUP BY p.chunk_id
     ORDER BY score DESC, p.chunk_id
 )
-SELECT s.chunk_id, s.score
-FROM scored s
-CROSS JOIN LATERAL (
-    SELECT 1 FROM chunks c
-    WHERE c.id = s.chunk_id
-      AND ($8::uuid IS NULL OR c.assistant_ids = '{}' OR $8::uuid = ANY (c.assistant_ids))
-      AND (cardinality($9::text[]) = 0 OR c.kind = ANY ($9::text[]))
-) f
-LIMIT $10`
+SELECT 'p' AS kind, chunk_id, score, NULL::text AS term FROM pruned
+WHERE (SELECT exact FROM verdict)
+UNION ALL
+SELECT 'f', s.chunk_id, s.score, NULL FROM (
+    SELECT s.chunk_id, s.score FROM full_scored s
+    CROSS JOIN LATERAL (
+        SELECT 1 FROM chunks c
+        WHERE c.id = s.chunk_id
+          AND ($8::uuid IS NULL OR c.assistant_ids = '{}' OR $8::uuid = ANY (c.assistant_ids))
+          AND (cardinality($9::text[]) = 0 OR c.kind = ANY ($9::text[]))
+    ) f
+    LIMIT $10
+) s
+WHERE NOT (SELECT exact FROM verdict)
+UNION ALL
+SELECT 't', NULL, df, term FROM dfs WHERE live AND df >= $14`
 
-// orgStats are the corpus statistics BM25 needs for one organization.
+// Pruning and document-frequency cache parameters.
+const (
+	// essentialBudget bounds the postings the essential (rarest) terms may have together; the
+	// others are scored only on the chunks that can still make the list.
+	essentialBudget = 10000
+	// dfCacheMin is the smallest df cached: a term in that many chunks moves its idf by a hair
+	// when a few more chunks arrive, and counting its postings costs milliseconds per query.
+	dfCacheMin = 1000
+	// dfCacheMax bounds the cached terms per organization (they travel with every query).
+	dfCacheMax = 512
+)
+
+// orgStats are the corpus statistics BM25 needs for one organization, and the document
+// frequencies of its common terms learned from queries. An entry is immutable once built but
+// for dfs, which is replaced as a whole under mu.
 type orgStats struct {
 	chunks  int64
 	avgLen  float64
 	configs []string // most chunks first
 	at      time.Time
+
+	mu  sync.Mutex
+	dfs dfSnapshot
+}
+
+// dfSnapshot is the cached document frequencies as the statement takes them.
+type dfSnapshot struct {
+	terms []string
+	dfs   []float64
+}
+
+func (s *orgStats) cachedDFs() dfSnapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dfs
+}
+
+// learnDFs adds live counts of common terms; the snapshot is copied, never modified in place.
+func (s *orgStats) learnDFs(terms []string, dfs []float64) {
+	if len(terms) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.dfs
+	if len(old.terms) >= dfCacheMax {
+		return
+	}
+	next := dfSnapshot{terms: slices.Clone(old.terms), dfs: slices.Clone(old.dfs)}
+	for i, t := range terms {
+		if len(next.terms) >= dfCacheMax {
+			break
+		}
+		if !slices.Contains(next.terms, t) {
+			next.terms, next.dfs = append(next.terms, t), append(next.dfs, dfs[i])
+		}
+	}
+	s.dfs = next
 }
 
 // statsCache keeps orgStats briefly in process (Config.StatsTTL, 30 s by default). Counting an
 // organization's chunks is an index-only scan linear in its size (milliseconds at 100k chunks),
 // and N and the average length move slowly: a few seconds of staleness shifts scores by a hair
-// and never changes which chunks match, because postings and df are always read live (and
-// the IDF uses max(N, df), so a stale N cannot turn it negative). A configuration that first
-// appears in the organization within the TTL stems queries only once the entry expires, unless
-// it is the query's own language.
+// and never changes which chunks match, because postings are always read live (and the IDF
+// uses max(N, df), so a stale N cannot turn it negative). The same holds for the df of common
+// terms (in dfCacheMin chunks or more), cached with the entry: counting one costs milliseconds
+// per query at 100k chunks, and a few more chunks change its idf by well under a percent. The
+// df of every other term is counted live. A configuration that first appears in the
+// organization within the TTL stems queries only once the entry expires, unless it is the
+// query's own language.
 type statsCache struct {
 	ttl time.Duration
 	mu  sync.Mutex
-	m   map[uuid.UUID]orgStats
+	m   map[uuid.UUID]*orgStats
 }
 
 // statsCacheMax bounds the map; expired entries are dropped when it fills.
 const statsCacheMax = 10000
 
-func (c *statsCache) get(ctx context.Context, tx pgx.Tx, org uuid.UUID) (orgStats, error) {
+func (c *statsCache) get(ctx context.Context, db DB, org uuid.UUID) (*orgStats, error) {
 	now := time.Now()
 	if c.ttl > 0 {
 		c.mu.Lock()
@@ -109,16 +238,16 @@ func (c *statsCache) get(ctx context.Context, tx pgx.Tx, org uuid.UUID) (orgStat
 			return s, nil
 		}
 	}
-	s, err := loadOrgStats(ctx, tx, org)
+	s, err := loadOrgStats(ctx, db, org)
 	if err != nil {
-		return orgStats{}, err
+		return nil, err
 	}
 	s.at = now
 	// An empty organization is not cached: its first chunks must be found at once.
 	if c.ttl > 0 && s.chunks > 0 {
 		c.mu.Lock()
 		if c.m == nil {
-			c.m = make(map[uuid.UUID]orgStats)
+			c.m = make(map[uuid.UUID]*orgStats)
 		}
 		if len(c.m) >= statsCacheMax {
 			for k, v := range c.m {
@@ -133,10 +262,12 @@ func (c *statsCache) get(ctx context.Context, tx pgx.Tx, org uuid.UUID) (orgStat
 	return s, nil
 }
 
-func loadOrgStats(ctx context.Context, tx pgx.Tx, org uuid.UUID) (orgStats, error) {
-	rows, err := tx.Query(ctx, orgStatsSQL, org)
+func loadOrgStats(ctx context.Context, db DB, org uuid.UUID) (*orgStats, error) {
+	br := db.SendBatch(ctx, queue(orgStatsSQL, org))
+	defer br.Close()
+	rows, err := br.Query()
 	if err != nil {
-		return orgStats{}, fmt.Errorf("organization text statistics: %w", err)
+		return nil, fmt.Errorf("organization text statistics: %w", err)
 	}
 	type cfgCount struct {
 		name  string
@@ -152,14 +283,14 @@ func loadOrgStats(ctx context.Context, tx pgx.Tx, org uuid.UUID) (orgStats, erro
 		var length int64
 		if err := rows.Scan(&c.name, &c.count, &length); err != nil {
 			rows.Close()
-			return orgStats{}, fmt.Errorf("organization text statistics: %w", err)
+			return nil, fmt.Errorf("organization text statistics: %w", err)
 		}
 		s.chunks += c.count
 		total += length
 		counts = append(counts, c)
 	}
 	if err := rows.Err(); err != nil {
-		return orgStats{}, fmt.Errorf("organization text statistics: %w", err)
+		return nil, fmt.Errorf("organization text statistics: %w", err)
 	}
 	sort.Slice(counts, func(i, j int) bool { return counts[i].count > counts[j].count })
 	for _, c := range counts {
@@ -168,7 +299,14 @@ func loadOrgStats(ctx context.Context, tx pgx.Tx, org uuid.UUID) (orgStats, erro
 	if s.chunks > 0 {
 		s.avgLen = float64(total) / float64(s.chunks)
 	}
-	return s, nil
+	return &s, nil
+}
+
+// queue returns a batch of one statement.
+func queue(sql string, args ...any) *pgx.Batch {
+	b := &pgx.Batch{}
+	b.Queue(sql, args...)
+	return b
 }
 
 // queryConfigs are the configurations a query is stemmed with: the query language's first
@@ -192,33 +330,74 @@ type scored struct {
 	score   float64
 }
 
-func (s *Searcher) lexical(ctx context.Context, tx pgx.Tx, q Query, limit int) ([]scored, error) {
-	text := PrepareText(q.Text, q.Language)
-	st, err := s.stats.get(ctx, tx, q.OrganizationID)
-	if err != nil {
-		return nil, err
-	}
-	if st.chunks == 0 {
-		return nil, nil
-	}
+// queueLexical adds the BM25 statement to the batch; readLexical reads its result.
+func (s *Searcher) queueLexical(b *pgx.Batch, q Query, st *orgStats, limit int) {
 	avg := st.avgLen
 	if avg <= 0 {
 		avg = 1 // every chunk is empty of lexemes; no term can match anyway
 	}
-	rows, err := tx.Query(ctx, bm25SQL, q.OrganizationID, queryConfigs(q.Language, st.configs), text,
-		float64(st.chunks), avg, s.cfg.K1, s.cfg.B, assistantParam(q.AssistantID), kindsParam(q.Kinds), limit)
+	known := st.cachedDFs()
+	terms, dfs := known.terms, known.dfs
+	if terms == nil {
+		terms, dfs = []string{}, []float64{}
+	}
+	b.Queue(bm25SQL, q.OrganizationID, queryConfigs(q.Language, st.configs), PrepareText(q.Text, q.Language),
+		float64(st.chunks), avg, s.cfg.K1, s.cfg.B, assistantParam(q.AssistantID), kindsParam(q.Kinds), limit,
+		terms, dfs, s.budget, float64(dfCacheMin))
+}
+
+// bm25FullScans counts the searches whose lexical list needed every posting (diagnostics).
+var bm25FullScans atomic.Int64
+
+func readLexical(br pgx.BatchResults, st *orgStats) ([]scored, error) {
+	rows, err := br.Query()
 	if err != nil {
 		return nil, fmt.Errorf("bm25 search: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (scored, error) {
-		var c scored
-		err := r.Scan(&c.chunkID, &c.score)
-		return c, err
-	})
-	if err != nil {
+	var (
+		out   []scored
+		terms []string
+		dfs   []float64
+		full  bool
+	)
+	for rows.Next() {
+		var (
+			kind  string
+			id    *int64
+			score float64
+			term  *string
+		)
+		if err := rows.Scan(&kind, &id, &score, &term); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("bm25 search: %w", err)
+		}
+		switch {
+		case kind == "t" && term != nil:
+			terms, dfs = append(terms, *term), append(dfs, score)
+		case id != nil:
+			full = full || kind == "f"
+			out = append(out, scored{chunkID: *id, score: score})
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("bm25 search: %w", err)
 	}
+	if full {
+		bm25FullScans.Add(1)
+	}
+	st.learnDFs(terms, dfs)
+	sortScored(out)
 	return out, nil
+}
+
+// sortScored orders a list best first, ties by chunk id, as the statements do.
+func sortScored(l []scored) {
+	sort.Slice(l, func(i, j int) bool {
+		if l[i].score != l[j].score {
+			return l[i].score > l[j].score
+		}
+		return l[i].chunkID < l[j].chunkID
+	})
 }
 
 // assistantParam is NULL for "any assistant", so the filter is one expression for both cases.

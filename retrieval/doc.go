@@ -7,9 +7,11 @@
 // (chunk_stats) in the same transaction, so a chunk is searchable the moment its transaction
 // commits and gone the moment its deletion commits.
 //
-// Reading: [Searcher] runs both retrievers in one read-only transaction, each bounded to
-// [CandidatesDefault] candidates, fuses them and loads the top K with their item's title and
-// type. Results keep the raw BM25 score and cosine similarity next to the fused score, because
+// Reading: [Searcher] sends both retrievers in one pipelined batch (one round trip, one implicit
+// read-only transaction), each bounded to [CandidatesFor](K) candidates, fuses them and loads the
+// top K with their item's title and type in a second round trip. BM25 is exact but prunes
+// (MaxScore): common terms are scored only on chunks that can still make the list, and their
+// document frequencies are cached with the organization's statistics. Results keep the raw BM25 score and cosine similarity next to the fused score, because
 // the answer path thresholds on raw scores (FAQ-first, abstention) and fused scores are only
 // comparable within one result list.
 //

@@ -22,20 +22,34 @@ const (
 
 // Defaults.
 const (
-	KDefault          = 8
-	CandidatesDefault = 100 // per retriever, before fusion
-	StatsTTLDefault   = 30 * time.Second
+	KDefault        = 8
+	StatsTTLDefault = 30 * time.Second
+	// CandidatesMin and CandidatesPerResult size each retriever's list when Config.Candidates
+	// is 0: max(CandidatesMin, CandidatesPerResult*K), 32 for the chat path's K of 8. Fusion
+	// only reorders the heads of the lists; on XQuAD 32 candidates score the same as 100.
+	CandidatesMin       = 32
+	CandidatesPerResult = 4
+	CandidatesMax       = 1000
+	// CandidatesDefault is the largest K a search returns (larger K are cut to it); it was the
+	// fixed candidate count before lists were sized by K.
+	CandidatesDefault = 100
 )
 
+// CandidatesFor is how many candidates each retriever returns for K results by default.
+func CandidatesFor(k int) int { return max(CandidatesMin, CandidatesPerResult*k) }
+
 // DB is what the Searcher needs from the database: a *pgxpool.Pool, or a pgx.Tx in tests.
-// Connections must have the pgvector types registered (store.Open does).
+// Connections must have the pgvector types registered (store.Open does). A search sends its
+// statements as pipelined batches: on a pool each batch is one implicit read-only transaction
+// (one round trip); in a pgx.Tx the vector scan settings it makes last until that transaction
+// ends.
 type DB interface {
-	Begin(ctx context.Context) (pgx.Tx, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // Config tunes the Searcher; zero values take the defaults.
 type Config struct {
-	Candidates    int           // per retriever; default CandidatesDefault
+	Candidates    int           // per retriever; default CandidatesFor(K)
 	Fusion        string        // FusionConvex (default) or FusionRRF
 	LexicalWeight float64       // weight of the BM25 list; default LexicalWeightDefault
 	VectorWeight  float64       // weight of the vector list; default VectorWeightDefault
@@ -88,9 +102,10 @@ WHERE c.id = ANY ($1::bigint[]) AND c.organization_id = $2`
 
 // Searcher runs hybrid retrieval. It is safe for concurrent use.
 type Searcher struct {
-	db    DB
-	cfg   Config
-	stats *statsCache
+	db     DB
+	cfg    Config
+	stats  *statsCache
+	budget int // postings of BM25's essential terms; essentialBudget, smaller in tests
 }
 
 // New returns a Searcher over db.
@@ -98,7 +113,6 @@ func New(db DB, cfg Config) (*Searcher, error) {
 	if db == nil {
 		return nil, errors.New("retrieval: nil database")
 	}
-	cfg.Candidates = cmp.Or(cfg.Candidates, CandidatesDefault)
 	cfg.RRFK = cmp.Or(cfg.RRFK, RRFKDefault)
 	cfg.Fusion = cmp.Or(cfg.Fusion, FusionDefault)
 	cfg.LexicalWeight = cmp.Or(cfg.LexicalWeight, LexicalWeightDefault)
@@ -108,7 +122,7 @@ func New(db DB, cfg Config) (*Searcher, error) {
 	cfg.B = cmp.Or(cfg.B, BM25BDefault)
 	cfg.StatsTTL = cmp.Or(cfg.StatsTTL, StatsTTLDefault)
 	switch {
-	case cfg.Candidates < 1 || cfg.Candidates > 1000:
+	case cfg.Candidates < 0 || cfg.Candidates > CandidatesMax:
 		return nil, fmt.Errorf("%w: candidates %d outside 1..1000", lorebase.ErrInvalid, cfg.Candidates)
 	case cfg.Fusion != FusionConvex && cfg.Fusion != FusionRRF:
 		return nil, fmt.Errorf("%w: fusion %q", lorebase.ErrInvalid, cfg.Fusion)
@@ -119,7 +133,7 @@ func New(db DB, cfg Config) (*Searcher, error) {
 	case cfg.K1 < 0 || cfg.B < 0 || cfg.B > 1:
 		return nil, fmt.Errorf("%w: BM25 k1 %g, b %g", lorebase.ErrInvalid, cfg.K1, cfg.B)
 	}
-	return &Searcher{db: db, cfg: cfg, stats: &statsCache{ttl: cfg.StatsTTL}}, nil
+	return &Searcher{db: db, cfg: cfg, stats: &statsCache{ttl: cfg.StatsTTL}, budget: essentialBudget}, nil
 }
 
 // Search returns up to K chunks of the query's organization, best first. Hybrid mode without
@@ -130,34 +144,63 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Result, error) {
 	}
 	runLexical := q.Mode != ModeVector && q.Text != ""
 	runVector := q.Mode != ModeLexical && len(q.Embedding) > 0
+	limit := s.cfg.Candidates
+	if limit == 0 {
+		limit = min(CandidatesFor(q.K), CandidatesMax)
+	}
+	var st *orgStats
+	if runLexical {
+		var err error
+		if st, err = s.stats.get(ctx, s.db, q.OrganizationID); err != nil {
+			return nil, err
+		}
+		runLexical = st.chunks > 0
+	}
 	if !runLexical && !runVector {
 		return nil, nil
 	}
-	limit := max(s.cfg.Candidates, q.K)
 
-	tx, err := s.db.Begin(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("begin search: %w", err)
+	// Both retrievers in one round trip; then the winners' rows in a second one.
+	batch := &pgx.Batch{}
+	if runVector {
+		s.queueVectorSettings(batch, limit) // first: they must precede the kNN statement
 	}
-	// Read-only work: rolling back ends the transaction and the SET LOCALs with it.
-	defer tx.Rollback(context.Background()) //nolint:errcheck
-
-	var lex, vec []scored
 	if runLexical {
-		if lex, err = s.lexical(ctx, tx, q, limit); err != nil {
-			return nil, err
-		}
+		s.queueLexical(batch, q, st, limit)
 	}
 	if runVector {
-		if vec, err = s.vector(ctx, tx, q, limit); err != nil {
-			return nil, err
-		}
+		s.queueVector(batch, q, limit)
+	}
+	lex, vec, err := s.readCandidates(ctx, batch, runLexical, runVector, st)
+	if err != nil {
+		return nil, err
 	}
 	top := fuse(lex, vec, fusion{method: s.cfg.Fusion, k: s.cfg.RRFK, wLex: s.cfg.LexicalWeight, wVec: s.cfg.VectorWeight})
 	if len(top) > q.K {
 		top = top[:q.K]
 	}
-	return s.load(ctx, tx, q, top)
+	return s.load(ctx, q, top)
+}
+
+func (s *Searcher) readCandidates(ctx context.Context, batch *pgx.Batch, runLexical, runVector bool, st *orgStats) (lex, vec []scored, err error) {
+	br := s.db.SendBatch(ctx, batch)
+	defer br.Close()
+	if runVector {
+		if err := readVectorSettings(br); err != nil {
+			return nil, nil, err
+		}
+	}
+	if runLexical {
+		if lex, err = readLexical(br, st); err != nil {
+			return nil, nil, err
+		}
+	}
+	if runVector {
+		if vec, err = readVector(br); err != nil {
+			return nil, nil, err
+		}
+	}
+	return lex, vec, br.Close()
 }
 
 func (s *Searcher) normalize(q *Query) error {
@@ -171,7 +214,10 @@ func (s *Searcher) normalize(q *Query) error {
 	if q.K <= 0 {
 		q.K = KDefault
 	}
-	if q.K > s.cfg.Candidates {
+	if q.K > CandidatesDefault {
+		q.K = CandidatesDefault
+	}
+	if s.cfg.Candidates > 0 && q.K > s.cfg.Candidates {
 		q.K = s.cfg.Candidates
 	}
 	for _, k := range q.Kinds {
@@ -195,7 +241,7 @@ func (s *Searcher) normalize(q *Query) error {
 	return nil
 }
 
-func (s *Searcher) load(ctx context.Context, tx pgx.Tx, q Query, top []fused) ([]Result, error) {
+func (s *Searcher) load(ctx context.Context, q Query, top []fused) ([]Result, error) {
 	if len(top) == 0 {
 		return nil, nil
 	}
@@ -203,7 +249,9 @@ func (s *Searcher) load(ctx context.Context, tx pgx.Tx, q Query, top []fused) ([
 	for i, f := range top {
 		ids[i] = f.chunkID
 	}
-	rows, err := tx.Query(ctx, loadResultsSQL, ids, q.OrganizationID)
+	br := s.db.SendBatch(ctx, queue(loadResultsSQL, ids, q.OrganizationID))
+	defer br.Close()
+	rows, err := br.Query()
 	if err != nil {
 		return nil, fmt.Errorf("load results: %w", err)
 	}
@@ -224,7 +272,7 @@ func (s *Searcher) load(ctx context.Context, tx pgx.Tx, q Query, top []fused) ([
 	for _, f := range top {
 		r, ok := byID[f.chunkID]
 		if !ok {
-			continue // cannot happen inside one snapshot; tolerated rather than failing the answer
+			continue // deleted since the candidates were read; tolerated rather than failing the answer
 		}
 		r.Score, r.LexicalScore, r.VectorScore = f.score, f.lexicalScore, f.vectorScore
 		r.LexicalRank, r.VectorRank = f.lexicalRank, f.vectorRank

@@ -116,3 +116,12 @@ func itemsOf(res []Result) map[uuid.UUID]bool {
 	}
 	return m
 }
+
+// searchWith runs q on another Searcher over the same database.
+func (e *env) searchWith(t testing.TB, s *Searcher, q Query) []Result {
+	t.Helper()
+	saved := e.s
+	defer func() { e.s = saved }()
+	e.s = s
+	return e.search(t, q)
+}

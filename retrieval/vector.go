@@ -1,7 +1,6 @@
 package retrieval
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -57,13 +56,27 @@ func vectorSQL(dims int) string {
 	return q
 }
 
-func (s *Searcher) vector(ctx context.Context, tx pgx.Tx, q Query, limit int) ([]scored, error) {
-	ef := max(s.cfg.EFSearch, limit)
-	if _, err := tx.Exec(ctx, setVectorScanSQL, strconv.Itoa(ef)); err != nil {
-		return nil, fmt.Errorf("configure vector scan: %w", err)
-	}
-	rows, err := tx.Query(ctx, vectorSQL(q.Dims), pgvector.NewVector(q.Embedding), q.OrganizationID,
+// queueVectorSettings and queueVector add the scan settings and the kNN statement to the
+// batch; readVectorSettings and readVector read their results. In a batch (one implicit transaction) the local settings hold for the statements
+// after them and end with it.
+func (s *Searcher) queueVectorSettings(b *pgx.Batch, limit int) {
+	b.Queue(setVectorScanSQL, strconv.Itoa(max(s.cfg.EFSearch, limit)))
+}
+
+func (s *Searcher) queueVector(b *pgx.Batch, q Query, limit int) {
+	b.Queue(vectorSQL(q.Dims), pgvector.NewVector(q.Embedding), q.OrganizationID,
 		q.EmbeddingModel, assistantParam(q.AssistantID), kindsParam(q.Kinds), limit)
+}
+
+func readVectorSettings(br pgx.BatchResults) error {
+	if _, err := br.Exec(); err != nil {
+		return fmt.Errorf("configure vector scan: %w", err)
+	}
+	return nil
+}
+
+func readVector(br pgx.BatchResults) ([]scored, error) {
+	rows, err := br.Query()
 	if err != nil {
 		return nil, fmt.Errorf("vector search: %w", err)
 	}
