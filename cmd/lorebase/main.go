@@ -45,6 +45,7 @@ system's PostgreSQL binaries (data in --data-dir) and stop it on exit.`,
 		newIngestCommand(),
 		newExtractCommand(),
 		newEvalCommand(opts),
+		newBenchCommand(opts),
 	)
 	return root
 }
