@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one command that runs the whole test suite on a fresh Debian 12 machine: installs what is
 # missing (scripts/setup.sh, idempotent), vets, then runs every test against a real PostgreSQL
-# with pgvector (an embedded cluster under the temp directory, unless
+# with pgvector, after a short run of every fuzz target (an embedded cluster under the temp directory, unless
 # LOREBASE_TEST_DATABASE_URL names a server), and stops that cluster afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +19,7 @@ stop_test_cluster() {
   fi
 }
 trap stop_test_cluster EXIT
+# Every fuzz target briefly (a finding fails the run; Go saves the input under testdata/fuzz),
+# then the whole suite, whose summary is the last thing printed.
+bash scripts/fuzz.sh "${FUZZTIME:-5s}"
 go test -count=1 -timeout 30m "$@" ./...
