@@ -11,6 +11,7 @@ import (
 
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/llm"
+	"github.com/lorebase/lorebase/store"
 )
 
 // envelope is the shape of every response but the widget token.
@@ -100,6 +101,13 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	rid := requestID(r.Context())
+	if store.IsUnavailable(err) {
+		loggerFrom(r.Context()).Warn("database unavailable", slog.String("error", err.Error()))
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, envelope{Status: "error", StatusCode: http.StatusServiceUnavailable,
+			Detail: "Service temporarily unavailable - please retry shortly (request id " + rid + ")"})
+		return
+	}
 	loggerFrom(r.Context()).Error("internal error", slog.String("error", err.Error()))
 	writeJSON(w, http.StatusInternalServerError, envelope{Status: "error", StatusCode: http.StatusInternalServerError,
 		Detail: "Internal server error (request id " + rid + ")"})
