@@ -11,6 +11,7 @@ import (
 
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/answer"
+	"github.com/lorebase/lorebase/eval/rank"
 	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/store"
 )
@@ -78,8 +79,8 @@ type RankMetrics struct {
 }
 
 func rankMetrics(ranked []string, relevant map[string]bool) RankMetrics {
-	return RankMetrics{NDCG10: NDCG(ranked, relevant, 10), Recall1: Recall(ranked, relevant, 1), Recall5: Recall(ranked, relevant, 5),
-		Recall10: Recall(ranked, relevant, 10), Recall100: Recall(ranked, relevant, 100), MRR10: MRR(ranked, relevant, 10)}
+	return RankMetrics{NDCG10: rank.NDCG(ranked, relevant, 10), Recall1: rank.Recall(ranked, relevant, 1), Recall5: rank.Recall(ranked, relevant, 5),
+		Recall10: rank.Recall(ranked, relevant, 10), Recall100: rank.Recall(ranked, relevant, 100), MRR10: rank.MRR(ranked, relevant, 10)}
 }
 
 // ask puts every question through answer.Engine, the API's answer path, with bounded
@@ -219,7 +220,7 @@ func (r *run) score(q Question, rep answer.Reply, res *Result) {
 	relevant := set(q.Relevant)
 	if len(relevant) > 0 {
 		ids, _ := r.rankedDocuments(rep.Retrieved)
-		m.HitAtK = ptr(Hit(ids, relevant, len(rep.Retrieved)))
+		m.HitAtK = ptr(rank.Hit(ids, relevant, len(rep.Retrieved)))
 		if len(res.Sources) > 0 {
 			good := 0
 			for _, s := range res.Sources {

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/lorebase/lorebase/eval/rank"
 )
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-4 }
@@ -18,20 +20,20 @@ func TestRankingMetrics(t *testing.T) {
 		want float64
 	}{
 		// DCG = 1/log2(3) + 1/log2(5) = 0.63093 + 0.43068 = 1.06161; ideal = 1 + 0.63093.
-		{"ndcg@10", NDCG(ranked, rel, 10), 1.06161 / 1.63093},
+		{"ndcg@10", rank.NDCG(ranked, rel, 10), 1.06161 / 1.63093},
 		// Only b in the top 2: 0.63093 / 1.63093.
-		{"ndcg@2", NDCG(ranked, rel, 2), 0.63093 / 1.63093},
-		{"ndcg with nothing relevant", NDCG(ranked, set(nil), 10), 0},
-		{"ndcg perfect", NDCG([]string{"d", "b", "a"}, rel, 10), 1},
+		{"ndcg@2", rank.NDCG(ranked, rel, 2), 0.63093 / 1.63093},
+		{"ndcg with nothing relevant", rank.NDCG(ranked, set(nil), 10), 0},
+		{"ndcg perfect", rank.NDCG([]string{"d", "b", "a"}, rel, 10), 1},
 		// One relevant document of one: the ideal list is only 1 long.
-		{"ndcg single relevant at 3", NDCG([]string{"x", "y", "b"}, set([]string{"b"}), 10), 0.5},
-		{"mrr@10", MRR(ranked, rel, 10), 0.5},
-		{"mrr@1", MRR(ranked, rel, 1), 0},
-		{"recall@1", Recall(ranked, rel, 1), 0},
-		{"recall@2", Recall(ranked, rel, 2), 0.5},
-		{"recall@100", Recall(ranked, rel, 100), 1},
-		{"hit@1", Hit(ranked, rel, 1), 0},
-		{"hit@2", Hit(ranked, rel, 2), 1},
+		{"ndcg single relevant at 3", rank.NDCG([]string{"x", "y", "b"}, set([]string{"b"}), 10), 0.5},
+		{"mrr@10", rank.MRR(ranked, rel, 10), 0.5},
+		{"mrr@1", rank.MRR(ranked, rel, 1), 0},
+		{"recall@1", rank.Recall(ranked, rel, 1), 0},
+		{"recall@2", rank.Recall(ranked, rel, 2), 0.5},
+		{"recall@100", rank.Recall(ranked, rel, 100), 1},
+		{"hit@1", rank.Hit(ranked, rel, 1), 0},
+		{"hit@2", rank.Hit(ranked, rel, 2), 1},
 	} {
 		if !near(tc.got, tc.want) {
 			t.Errorf("%s = %.5f, want %.5f", tc.name, tc.got, tc.want)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/lorebase/lorebase/eval/rank"
 )
 
 // xquadDir is the shared XQuAD copy relative to this package; the quality test skips without it.
@@ -174,10 +176,10 @@ func evalMode(t *testing.T, e *env, s *Searcher, set xquadSet, ids []int64, vecs
 				ranked := chunkIDsOf(res)
 				rel := map[int64]bool{ids[set.Questions[i].Paragraph]: true}
 				mu.Lock()
-				sum.ndcg10 += ndcgAt(ranked, rel, 10)
-				sum.recall1 += recallAt(ranked, rel, 1)
-				sum.recall5 += recallAt(ranked, rel, 5)
-				sum.mrr10 += mrrAt(ranked, rel, 10)
+				sum.ndcg10 += rank.NDCG(ranked, rel, 10)
+				sum.recall1 += rank.Recall(ranked, rel, 1)
+				sum.recall5 += rank.Recall(ranked, rel, 5)
+				sum.mrr10 += rank.MRR(ranked, rel, 10)
 				mu.Unlock()
 			}
 		}()
