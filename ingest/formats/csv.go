@@ -25,13 +25,9 @@ const csvMaxRows = 100_000
 // The delimiter (, ; tab |) is sniffed; quoted fields, a BOM, ragged rows and stray quotes are
 // accepted. The first row is the header unless it is all numbers.
 func CSV(data []byte) (*ingest.Document, error) {
-	text, warning, err := decodeText(data)
+	text, doc, err := startDocument(data)
 	if err != nil {
 		return nil, err
-	}
-	doc := &ingest.Document{}
-	if warning != "" {
-		doc.Warnings = append(doc.Warnings, warning)
 	}
 	r := newCSVReader(text, sniffDelimiter(text))
 	header, err := r.Read()

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/lorebase/lorebase/ingest"
 )
 
 // decodeText turns file bytes into UTF-8 text. UTF-8 (with or without BOM) and UTF-16 with a
@@ -117,4 +119,18 @@ func decodeMixed(data []byte) (string, int) {
 		i++
 	}
 	return b.String(), bad
+}
+
+// startDocument decodes data to text and returns an empty document carrying the decoding
+// warning, if any: the common start of every extractor.
+func startDocument(data []byte) (string, *ingest.Document, error) {
+	text, warning, err := decodeText(data)
+	if err != nil {
+		return "", nil, err
+	}
+	doc := &ingest.Document{}
+	if warning != "" {
+		doc.Warnings = append(doc.Warnings, warning)
+	}
+	return text, doc, nil
 }

@@ -23,13 +23,9 @@ const (
 // Key order is kept, numbers are kept as written. Several concatenated values (JSON Lines)
 // are accepted. Invalid JSON fails with a *SyntaxError giving the offset.
 func JSON(data []byte) (*ingest.Document, error) {
-	text, warning, err := decodeText(data)
+	text, doc, err := startDocument(data)
 	if err != nil {
 		return nil, err
-	}
-	doc := &ingest.Document{}
-	if warning != "" {
-		doc.Warnings = append(doc.Warnings, warning)
 	}
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.UseNumber()

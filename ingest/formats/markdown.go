@@ -27,13 +27,9 @@ var markdownParser = goldmark.New(goldmark.WithExtensions(extension.Table, exten
 // images are dropped. A YAML front matter title becomes Document.Title, else the first
 // level-1 heading does.
 func Markdown(data []byte) (*ingest.Document, error) {
-	src, warning, err := decodeText(data)
+	src, doc, err := startDocument(data)
 	if err != nil {
 		return nil, err
-	}
-	doc := &ingest.Document{}
-	if warning != "" {
-		doc.Warnings = append(doc.Warnings, warning)
 	}
 	body, title := frontMatter(src)
 	doc.Title = title

@@ -14,13 +14,9 @@ import (
 // shapes become headings. Heading detection is conservative because a false heading would
 // reset the chunker's section and cut a paragraph off its context.
 func Text(data []byte) (*ingest.Document, error) {
-	text, warning, err := decodeText(data)
+	text, doc, err := startDocument(data)
 	if err != nil {
 		return nil, err
-	}
-	doc := &ingest.Document{}
-	if warning != "" {
-		doc.Warnings = append(doc.Warnings, warning)
 	}
 	for _, para := range paragraphs(text) {
 		doc.Blocks = append(doc.Blocks, textBlocks(para)...)
