@@ -127,7 +127,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onToken func(string) e
 	}
 	rep.Query, rep.Usage = query, usage
 
-	results, err := e.retrieve(ctx, req, query)
+	results, err := e.retrieve(ctx, req, query, rep.Language)
 	if err != nil {
 		return rep, err
 	}
@@ -241,7 +241,7 @@ func (e *Engine) standalone(ctx context.Context, req Request) (string, llm.Usage
 	return q, resp.Usage, nil
 }
 
-func (e *Engine) retrieve(ctx context.Context, req Request, query string) ([]retrieval.Result, error) {
+func (e *Engine) retrieve(ctx context.Context, req Request, query, lang string) ([]retrieval.Result, error) {
 	org, err := uuid.Parse(req.OrganizationID)
 	if err != nil {
 		return nil, fmt.Errorf("organization id: %w", err)
@@ -253,7 +253,7 @@ func (e *Engine) retrieve(ctx context.Context, req Request, query string) ([]ret
 		}
 	}
 	mode := cmp.Or(req.Mode, e.cfg.Mode)
-	q := retrieval.Query{OrganizationID: org, AssistantID: assistant, Text: query, Language: e.language(req), K: e.cfg.K, Mode: mode,
+	q := retrieval.Query{OrganizationID: org, AssistantID: assistant, Text: query, Language: lang, K: e.cfg.K, Mode: mode,
 		EmbeddingModel: e.embed.Model(), Dims: e.embed.Dimensions()}
 	if mode != retrieval.ModeLexical {
 		vecs, err := e.embed.Embed(ctx, []string{query})

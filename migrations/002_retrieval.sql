@@ -102,17 +102,3 @@ CREATE TRIGGER chunks_terms_update AFTER UPDATE OF search_text, text_config, org
           OR OLD.organization_id IS DISTINCT FROM NEW.organization_id)
     EXECUTE FUNCTION chunk_terms_update();
 
--- Chunks written before this migration get their postings now (a no-op on a new database).
-WITH vec AS (
-    SELECT c.id, c.organization_id, c.text_config, to_tsvector(c.text_config, c.search_text) AS tsv
-    FROM chunks c
-), stats AS (
-    INSERT INTO chunk_stats (chunk_id, organization_id, text_config, doc_len)
-    SELECT v.id, v.organization_id, v.text_config,
-           coalesce((SELECT sum(cardinality(u.positions)) FROM unnest(v.tsv) u), 0)
-    FROM vec v
-)
-INSERT INTO chunk_terms (organization_id, term, chunk_id, tf, doc_len)
-SELECT v.organization_id, u.lexeme, v.id, cardinality(u.positions),
-       sum(cardinality(u.positions)) OVER (PARTITION BY v.id)
-FROM vec v, unnest(v.tsv) u;
