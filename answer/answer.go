@@ -153,12 +153,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onToken func(string) e
 	in := promptInput{Assistant: req.Assistant, Language: rep.Language, Traits: req.Traits, History: e.recent(req.History),
 		Question: req.Question, Passages: passages}
 	creq := llm.ChatRequest{Messages: buildMessages(in, e.cfg.HistoryTokens, e.cfg.TraitsBytes), Passages: passages, Question: query}
-	var resp llm.ChatResponse
-	if onToken != nil {
-		resp, err = e.chat.Stream(ctx, creq, onToken)
-	} else {
-		resp, err = e.chat.Chat(ctx, creq)
-	}
+	resp, err := e.complete(ctx, creq, onToken)
 	if err != nil {
 		return rep, err
 	}
@@ -291,13 +286,7 @@ func (e *Engine) answerFAQ(ctx context.Context, req Request, r retrieval.Result,
 		in := promptInput{Assistant: req.Assistant, Language: rep.Language, Traits: req.Traits, Question: req.Question,
 			Passages: []llm.Passage{{N: 1, Title: r.Title, Text: r.Content}}}
 		creq := llm.ChatRequest{Messages: buildMessages(in, 0, e.cfg.TraitsBytes), Passages: in.Passages, Question: req.Question}
-		var resp llm.ChatResponse
-		var err error
-		if onToken != nil {
-			resp, err = e.chat.Stream(ctx, creq, onToken)
-		} else {
-			resp, err = e.chat.Chat(ctx, creq)
-		}
+		resp, err := e.complete(ctx, creq, onToken)
 		if err != nil {
 			return err
 		}
@@ -312,6 +301,14 @@ func (e *Engine) answerFAQ(ctx context.Context, req Request, r retrieval.Result,
 		return onToken(rep.Content)
 	}
 	return nil
+}
+
+// complete asks the chat model, streaming when the caller wants tokens.
+func (e *Engine) complete(ctx context.Context, creq llm.ChatRequest, onToken func(string) error) (llm.ChatResponse, error) {
+	if onToken != nil {
+		return e.chat.Stream(ctx, creq, onToken)
+	}
+	return e.chat.Chat(ctx, creq)
 }
 
 func (e *Engine) abstain(req Request, rep *Reply, score float64, onToken func(string) error) {
