@@ -52,7 +52,7 @@ func (x *mdExtractor) add(kind ingest.BlockKind, text string, level int) {
 		// Dropped images and HTML leave double spaces behind; leading indentation is nesting.
 		text = strings.TrimSpace(multiSpace.ReplaceAllString(text, "$1 "))
 	}
-	if text == "" {
+	if strings.TrimSpace(text) == "" { // a fence around blank lines holds nothing to find
 		return
 	}
 	if kind == ingest.BlockHeading && level == 1 && x.doc.Title == "" {
