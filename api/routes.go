@@ -90,7 +90,7 @@ func (s *Server) routeTable() []route {
 				response: lorebase.WidgetConfig{}, params: []queryParam{{"visitor_id", "string", "the visitor, for variant selection (no variants yet)"}}, errors: []int{404}}},
 		{method: "GET", path: "/widget-config/{id}/variants", aliases: []string{v1 + "/widget-config/{id}/variants"}, collection: true, access: accessWidget,
 			handle: s.listWidgetConfigVariants,
-			doc: routeDoc{tag: "widgets", summary: "A widget configuration's A/B variants (always empty for now)", response: widgetConfigVariant{}, list: true, errors: []int{404}}},
+			doc:    routeDoc{tag: "widgets", summary: "A widget configuration's A/B variants (always empty for now)", response: widgetConfigVariant{}, list: true, errors: []int{404}}},
 		{method: "POST", path: "/telemetry/events", collection: true, access: accessPublic, handle: s.acceptTelemetry,
 			doc: routeDoc{tag: "widgets", summary: "Accept widget telemetry: one event, an array, or {events:[...]}; counted in metrics, not stored (64 KiB body)",
 				request: telemetryEvent{}, response: telemetryAccepted{}, status: http.StatusAccepted, errors: []int{400, 413, 415, 429}}},

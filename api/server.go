@@ -82,9 +82,9 @@ type Server struct {
 	widgetHosts   map[string]bool
 	metrics       *metrics
 	widgetMetrics *widgetMetrics
-	mux     *http.ServeMux
-	routes  []route
-	handler http.Handler
+	mux           *http.ServeMux
+	routes        []route
+	handler       http.Handler
 }
 
 // New wires the server.

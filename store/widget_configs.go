@@ -30,8 +30,21 @@ func scanWidgetConfig(r pgx.Row, extra ...any) (lorebase.WidgetConfig, error) {
 	if err := r.Scan(append([]any{&id, &org, &assistant, &name, &settings, &c.CreatedAt, &c.UpdatedAt}, extra...)...); err != nil {
 		return c, Translate(err)
 	}
+	// Unmarshal merges into maps: start the text maps empty so stored ones replace the defaults.
+	def := c
+	c.Title, c.Subtitle, c.Placeholder, c.GreetingMessage.Text = nil, nil, nil, nil
 	if err := json.Unmarshal(settings, &c); err != nil {
 		return c, fmt.Errorf("widget config %s settings: %w", id, err)
+	}
+	for _, m := range []struct {
+		dst *map[string]string
+		def map[string]string
+	}{
+		{&c.Title, def.Title}, {&c.Subtitle, def.Subtitle}, {&c.Placeholder, def.Placeholder}, {&c.GreetingMessage.Text, def.GreetingMessage.Text},
+	} {
+		if *m.dst == nil {
+			*m.dst = m.def
+		}
 	}
 	c.ID, c.OrganizationID, c.AssistantID, c.Name = id, org, assistant, name
 	return c, nil
