@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what lorebase needs on a Debian 12 machine, idempotently: PostgreSQL 15 server,
 # pgvector built from Debian's own source package (Debian 12 does not package it), poppler-utils
-# for the PDF reference tests, Chromium for the browser widget test, and the Go modules. Each step is skipped when already satisfied,
-# so running it before every start or test run costs almost nothing.
+# for the PDF reference tests, Chromium for the browser widget test, and the Go modules. Each
+# step is skipped when already satisfied, so running it before every start or test run costs
+# almost nothing.
 set -euo pipefail
 
 PG_MAJOR=${PG_MAJOR:-15}
