@@ -24,7 +24,7 @@ type isolationWorld struct {
 	assistantID, sessionID, conversationID, contextID, contextRef string
 	// widgetConfigID is A's widget configuration; messageID an assistant message of A's session.
 	widgetConfigID, messageID string
-	items                                                         map[string]string // item type → id
+	items                     map[string]string // item type → id
 	// markers are strings only A's data contains: ids, titles, texts, traits, metadata.
 	markers []string
 	// A's state before B's attempts, to prove nothing changed.
