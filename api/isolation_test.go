@@ -22,13 +22,14 @@ type isolationWorld struct {
 	a, b tenant
 	// ids of A's resources, by path parameter.
 	assistantID, sessionID, conversationID, contextID, contextRef string
-	// widgetConfigID is A's widget configuration; messageID an assistant message of A's session.
-	widgetConfigID, messageID string
-	items                     map[string]string // item type → id
+	items                                                         map[string]string // item type → id
 	// markers are strings only A's data contains: ids, titles, texts, traits, metadata.
 	markers []string
 	// A's state before B's attempts, to prove nothing changed.
 	conversationMessages, sessionMessages int
+
+	// widgetConfigID is A's widget configuration; messageID an assistant message of A's session.
+	widgetConfigID, messageID string
 }
 
 const (
