@@ -95,7 +95,7 @@ func (e *env) newServer() (*api.Server, *httptest.Server) {
 		e.t.Fatal(err)
 	}
 	s, err := api.New(api.Deps{
-		Pool:            e.db.Pool,
+		Database:        store.NewDatabase(e.db.Pool),
 		Orgs:            e.orgs,
 		Limiter:         store.NewRateLimiter(e.db.Pool),
 		Assistants:      store.NewAssistants(e.db.Pool),

@@ -132,7 +132,7 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		}
 	}
 	return api.New(api.Deps{
-		Pool:            db.Pool,
+		Database:        store.NewDatabase(db.Pool),
 		Orgs:            store.NewOrganizations(db.Pool),
 		Limiter:         store.NewRateLimiter(db.Pool),
 		Assistants:      store.NewAssistants(db.Pool),
