@@ -85,13 +85,14 @@ type Server struct {
 	orgs    Organizations
 	limiter RateLimiter
 	origins *originSet
-	// widgetHosts holds the normalized widget host origins.
+	metrics *metrics
+	mux     *http.ServeMux
+	routes  []route
+	handler http.Handler
+
+	// widgetHosts holds the normalized widget host origins; widgetMetrics counts feedback and telemetry.
 	widgetHosts   map[string]bool
-	metrics       *metrics
 	widgetMetrics *widgetMetrics
-	mux           *http.ServeMux
-	routes        []route
-	handler       http.Handler
 }
 
 // New wires the server.
