@@ -177,3 +177,80 @@ func TestLoadReportsStale(t *testing.T) {
 		t.Fatalf("deleted item: %v, want ErrStale (a conflict)", err)
 	}
 }
+
+// A cancellation that arrives after the chunks' commit landed (pgx then reports an error for a
+// transaction the server committed) completes the job instead of leaving it to retry.
+func TestCancelledAfterCommitCompletes(t *testing.T) {
+	t.Parallel()
+	w := setup(t, offline.NewEmbedder(storetest.VectorDims))
+	it := w.pair(t, "When are you open?", "From 9 to 5.")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	err := w.in.run(ctx, &attempts{attempt: 1, maxAttempts: qaAttempts}, ItemJob{ItemID: it.ID, Generation: it.Generation},
+		func(ctx context.Context, it lorebase.KnowledgeItem) error {
+			if err := w.work(it, it.Generation); err != nil { // the real job body, committed
+				return err
+			}
+			cancel()
+			return ctx.Err()
+		})
+	if err != nil {
+		t.Fatalf("run = %v, want nil: the item is ready", err)
+	}
+	// Cancelled before anything was committed, the job goes back to River.
+	other := w.pair(t, "Do you ship abroad?", "Yes.")
+	ctx, cancel = context.WithCancel(context.Background())
+	err = w.in.run(ctx, &attempts{attempt: 1, maxAttempts: qaAttempts}, ItemJob{ItemID: other.ID, Generation: other.Generation},
+		func(ctx context.Context, it lorebase.KnowledgeItem) error {
+			cancel()
+			return ctx.Err()
+		})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("run = %v, want context.Canceled for River to retry", err)
+	}
+}
+
+// CancelJobs finalises every unfinished job of an organization's items, also the job of an item
+// whose status already says ready, and no other organization's.
+func TestCancelJobsIgnoresItemStatus(t *testing.T) {
+	t.Parallel()
+	w := setup(t, offline.NewEmbedder(storetest.VectorDims))
+	ctx := context.Background()
+	ready := w.pair(t, "When are you open?", "From 9 to 5.")
+	if err := w.work(ready, ready.Generation); err != nil {
+		t.Fatal(err)
+	}
+	waiting := w.pair(t, "Do you ship abroad?", "Yes.")
+	// The ready item's job as an interrupted attempt leaves it: retryable.
+	if _, err := w.db.Pool.Exec(ctx, `UPDATE river_job SET state = 'retryable', scheduled_at = now() + interval '1 hour'
+		WHERE id = (SELECT job_id FROM knowledge_items WHERE id = $1)`, ready.ID); err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := store.NewOrganizations(w.db.Pool).Create(ctx, "other", 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, err := w.knowledge.Create(ctx, lorebase.KnowledgeItem{OrganizationID: other.ID, Type: lorebase.KnowledgeQA, Title: "Q", Question: "Q?", Answer: "A."}, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.knowledge.CancelJobs(ctx, w.org); err != nil {
+		t.Fatal(err)
+	}
+	state := func(itemID string) string {
+		var s string
+		if err := w.db.Pool.QueryRow(ctx, `SELECT j.state FROM river_job j JOIN knowledge_items k ON k.job_id = j.id WHERE k.id = $1`, itemID).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if s := state(ready.ID); s != "cancelled" {
+		t.Errorf("ready item's retryable job: %s, want cancelled", s)
+	}
+	if s := state(waiting.ID); s != "cancelled" {
+		t.Errorf("waiting item's job: %s, want cancelled", s)
+	}
+	if s := state(foreign.ID); s != "available" {
+		t.Errorf("other organization's job: %s, want available", s)
+	}
+}
