@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -138,5 +140,41 @@ func TestTranslateUnreachable(t *testing.T) {
 	}
 	if got := store.Translate(err); !errors.Is(got, lorebase.ErrUnavailable) {
 		t.Fatalf("Translate(%v) = %v, want ErrUnavailable", err, got)
+	}
+}
+
+// Concurrent first uses of one key: exactly one goes ahead, the others hear it is running
+// (not "not found", which the losers' snapshot alone would say).
+func TestIdempotencyClaimConcurrent(t *testing.T) {
+	t.Parallel()
+	db := storetest.New(t)
+	org := newOrg(t, db)
+	keys := store.NewIdempotency(db.Pool)
+	for round := range 5 {
+		key := fmt.Sprintf("race-%d", round)
+		const n = 12
+		errs := make([]error, n)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				_, _, errs[i] = keys.Claim(context.Background(), org, key, "hash")
+			})
+		}
+		close(start)
+		wg.Wait()
+		ahead := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ahead++
+			case !errors.Is(err, lorebase.ErrConflict):
+				t.Fatalf("round %d: %v, want nil or ErrConflict", round, err)
+			}
+		}
+		if ahead != 1 {
+			t.Fatalf("round %d: %d claims went ahead, want 1", round, ahead)
+		}
 	}
 }
