@@ -18,6 +18,8 @@ var (
 	ErrRateLimited     = errors.New("rate limit exceeded")
 	ErrTooLarge        = errors.New("too large")
 	ErrUnsupported     = errors.New("unsupported media type")
+	// ErrRequestTimeout: the client took too long to send its request.
+	ErrRequestTimeout = errors.New("request timeout")
 )
 
 // FieldError names one invalid field of a request.

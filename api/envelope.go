@@ -71,6 +71,7 @@ var statusOf = []struct {
 	{lorebase.ErrTooLarge, http.StatusRequestEntityTooLarge, "Request body too large"},
 	{lorebase.ErrUnsupported, http.StatusUnsupportedMediaType, "Unsupported media type"},
 	{lorebase.ErrRateLimited, http.StatusTooManyRequests, "Rate limit exceeded"},
+	{lorebase.ErrRequestTimeout, http.StatusRequestTimeout, "Request timeout"},
 	{lorebase.ErrInvalid, http.StatusUnprocessableEntity, "Validation failed"},
 	{llm.ErrTimeout, http.StatusGatewayTimeout, "The model server did not answer in time"},
 	{llm.ErrUpstream, http.StatusBadGateway, "The model server failed"},
@@ -95,6 +96,11 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 			detail := err.Error()
 			if errors.Is(err, lorebase.ErrNotFound) {
 				detail = m.detail // never echo internals of a lookup
+			}
+			if store.IsQueryError(err) {
+				// The database's own words (encodings, constraint names) stay in the log.
+				loggerFrom(r.Context()).Warn("request refused by the database", slog.String("error", err.Error()))
+				detail = m.detail + " (request id " + requestID(r.Context()) + ")"
 			}
 			writeJSON(w, m.status, envelope{Status: "error", StatusCode: m.status, Detail: detail})
 			return

@@ -251,6 +251,9 @@ func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 		if errors.As(err, &maxErr) {
 			return errorf(http.StatusRequestEntityTooLarge, "File too large: the limit is "+itoa(int(s.cfg.UploadLimit>>20))+" MiB")
 		}
+		if isReadTimeout(err) {
+			return errBodyTimeout
+		}
 		return errorf(http.StatusBadRequest, "Malformed multipart body: "+err.Error())
 	}
 	defer r.MultipartForm.RemoveAll() //nolint:errcheck
@@ -271,6 +274,11 @@ func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 	if len(data) == 0 {
 		ve.Add("file", "is empty")
 		return ve
+	}
+	rejectNULInForm(ve, map[string]string{"title": r.FormValue("title"), "language": r.FormValue("language"),
+		"assistant_ids": r.FormValue("assistant_ids"), "file_type": r.FormValue("file_type"), "file.filename": hdr.Filename})
+	if err := ve.Err(); err != nil {
+		return err
 	}
 	fileType, err := pipeline.DetectType(r.FormValue("file_type"), hdr.Filename, data)
 	if err != nil {

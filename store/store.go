@@ -96,12 +96,19 @@ func Translate(err error) error {
 	if errors.As(err, &pgErr) {
 		switch {
 		case pgErr.Code == "23505":
-			return fmt.Errorf("%w: %s", lorebase.ErrConflict, pgErr.ConstraintName)
+			return fmt.Errorf("%w: %w", lorebase.ErrConflict, err)
 		case pgErr.Code == "23503", pgErr.Code == "23514", strings.HasPrefix(pgErr.Code, "22"):
-			return fmt.Errorf("%w: %s", lorebase.ErrInvalid, pgErr.Message)
+			return fmt.Errorf("%w: %w", lorebase.ErrInvalid, err)
 		}
 	}
 	return err
+}
+
+// IsQueryError reports an error the database raised for a query (a *pgconn.PgError anywhere in
+// the chain): its text names encodings, constraints and columns, for logs, not for clients.
+func IsQueryError(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr)
 }
 
 // IsUnavailable reports whether err means the database cannot be reached right now (down,
