@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -48,6 +49,9 @@ func (in *ingestor) run(ctx context.Context, job *attempts, args ItemJob, body f
 	if err != nil {
 		return err
 	}
+	if err := in.waitTurn(ctx, job, it.OrganizationID); err != nil {
+		return err
+	}
 	if err := in.items.SetStatus(ctx, in.deps.Pool, it.ID, it.Generation, lorebase.StatusProcessing, nil); err != nil {
 		if errors.Is(err, store.ErrStale) {
 			return nil
@@ -75,11 +79,16 @@ func (in *ingestor) run(ctx context.Context, job *attempts, args ItemJob, body f
 	return err
 }
 
-// attempts carries the attempt counters run needs from River's job.
-type attempts struct{ attempt, maxAttempts int }
+// attempts carries what run needs from River's job: its id, whether its kind is limited per
+// organization, and the attempt counters.
+type attempts struct {
+	id                   int64
+	heavy                bool
+	attempt, maxAttempts int
+}
 
 func attemptOf[T river.JobArgs](job *river.Job[T]) *attempts {
-	return &attempts{attempt: job.Attempt, maxAttempts: job.MaxAttempts}
+	return &attempts{id: job.ID, heavy: slices.Contains(heavyKinds, job.Kind), attempt: job.Attempt, maxAttempts: job.MaxAttempts}
 }
 
 // embed embeds chunks, reporting progress after every batch.

@@ -27,6 +27,7 @@ type serveOptions struct {
 	jwtKey          string
 	corsOrigins     string
 	trustProxy      bool
+	proxyHops       int
 	uploadLimitMB   int
 	sessionLifetime time.Duration
 	shutdownGrace   time.Duration
@@ -40,6 +41,8 @@ func (o *serveOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.corsOrigins, "cors-origins", os.Getenv("LOREBASE_CORS_ORIGINS"),
 		"extra comma-separated CORS origins besides every client's allowed origins ($LOREBASE_CORS_ORIGINS)")
 	f.BoolVar(&o.trustProxy, "trust-proxy", envBool("LOREBASE_TRUST_PROXY"), "take client IPs from X-Forwarded-For ($LOREBASE_TRUST_PROXY)")
+	f.IntVar(&o.proxyHops, "trust-proxy-hops", envInt("LOREBASE_TRUST_PROXY_HOPS", 1),
+		"with --trust-proxy: how many proxies append to X-Forwarded-For; the client IP is the entry the outermost one added ($LOREBASE_TRUST_PROXY_HOPS)")
 	f.IntVar(&o.uploadLimitMB, "upload-limit-mb", 50, "largest knowledge file upload, in MiB")
 	f.DurationVar(&o.sessionLifetime, "session-lifetime", 30*time.Minute, "how long an idle visitor session lives; each message extends it")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 20*time.Second, "how long in-flight requests may finish after SIGTERM")
@@ -144,7 +147,7 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		Gaps:            store.NewGaps(db.Pool),
 		Answerer:        answer.New(searcher, embedder, chat, answer.Config{}),
 	}, api.Config{
-		JWTKey: key, CORSOrigins: origins, TrustProxy: so.trustProxy,
+		JWTKey: key, CORSOrigins: origins, TrustProxy: so.trustProxy, TrustedProxyHops: so.proxyHops,
 		UploadLimit: int64(so.uploadLimitMB) << 20, SessionLifetime: so.sessionLifetime,
 	}, logger)
 }
