@@ -22,16 +22,18 @@ type Config struct {
 	JWTKey          []byte   // HMAC key for widget tokens (required, at least 32 bytes)
 	CORSOrigins     []string // origins allowed besides every client's allowed origins ("*" for any)
 	TrustProxy      bool     // take the client IP from X-Forwarded-For
+	UploadLimit     int64    // bytes; default UploadLimitDefault
+	SessionLifetime time.Duration
+
 	// TrustedProxyHops is how many proxies in front of the server append to X-Forwarded-For
 	// (default 1): the client IP is the entry the outermost trusted proxy added, never an
 	// entry the client wrote itself.
 	TrustedProxyHops int
-	Widget           WidgetLimits // budgets of anonymous widget traffic
+	// Widget bounds anonymous widget traffic (budgets.go).
+	Widget WidgetLimits
 	// BodyReadTimeout bounds reading a JSON request body (default 30 s); uploads get at least
 	// as long as their size limit takes at 64 KiB/s.
 	BodyReadTimeout time.Duration
-	UploadLimit     int64    // bytes; default UploadLimitDefault
-	SessionLifetime time.Duration
 }
 
 // UploadLimitDefault bounds a knowledge file upload.

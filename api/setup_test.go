@@ -59,12 +59,15 @@ type env struct {
 	// chatModel, when set before the server starts, replaces the offline answerer.
 	chatModel       llm.ChatModel
 	sessionLifetime time.Duration
-	t               *testing.T
-	db              *storetest.DB
-	srv             *httptest.Server
-	api             *api.Server
-	orgs            *store.Organizations
-	org             tenant
+	// cfg, when set before the server starts, supplies the abuse-related settings (trusted
+	// proxies, widget budgets, body read timeout).
+	cfg  api.Config
+	t    *testing.T
+	db   *storetest.DB
+	srv  *httptest.Server
+	api  *api.Server
+	orgs *store.Organizations
+	org  tenant
 }
 
 type tenant struct {
@@ -106,7 +109,8 @@ func (e *env) newServer() (*api.Server, *httptest.Server) {
 		Idempotency:     store.NewIdempotency(e.db.Pool),
 		Gaps:            store.NewGaps(e.db.Pool),
 		Answerer:        answer.New(searcher, offline.NewEmbedder(storetest.VectorDims), e.chat(), answer.Config{}),
-	}, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit, SessionLifetime: e.sessionLifetime}, logger)
+	}, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit, SessionLifetime: e.sessionLifetime,
+		TrustProxy: e.cfg.TrustProxy, TrustedProxyHops: e.cfg.TrustedProxyHops, Widget: e.cfg.Widget, BodyReadTimeout: e.cfg.BodyReadTimeout}, logger)
 	if err != nil {
 		e.t.Fatal(err)
 	}
