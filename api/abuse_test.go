@@ -382,4 +382,3 @@ func TestNoSniffEverywhere(t *testing.T) {
 		}
 	}
 }
-
