@@ -97,7 +97,8 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 			if errors.Is(err, lorebase.ErrNotFound) {
 				detail = m.detail // never echo internals of a lookup
 			}
-			if store.IsQueryError(err) {
+			var internal interface{ InternalDetail() bool }
+			if errors.As(err, &internal) && internal.InternalDetail() {
 				// The database's own words (encodings, constraint names) stay in the log.
 				loggerFrom(r.Context()).Warn("request refused by the database", slog.String("error", err.Error()))
 				detail = m.detail + " (request id " + requestID(r.Context()) + ")"
