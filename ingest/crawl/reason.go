@@ -33,7 +33,7 @@ func Reason(err error) string {
 	case errors.As(err, &status):
 		return fmt.Sprintf("HTTP %d %s", status.StatusCode, http.StatusText(status.StatusCode))
 	case errors.Is(err, ErrForbiddenAddress):
-		return "the host resolves to a private or reserved address, which may not be crawled"
+		return "forbidden address: the host resolves to a loopback, private or reserved address, which is not crawled"
 	case errors.As(err, &dnsErr):
 		switch {
 		case dnsErr.IsNotFound:

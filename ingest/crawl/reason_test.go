@@ -60,7 +60,7 @@ func TestReasonHidesInternals(t *testing.T) {
 		{fmt.Errorf("crawl: fetch https://docs.nowhere.invalid/: %w", dnsErr), "host not found"},
 		{fetch(fetcher, "http://"+closed+"/"), "connection refused"},
 		{fetch(fetcher, site.URL+"/"), "HTTP 503 Service Unavailable"},
-		{fetch(guardedFetcher, site.URL+"/"), "the host resolves to a private or reserved address, which may not be crawled"},
+		{fetch(guardedFetcher, site.URL+"/"), "forbidden address: the host resolves to a loopback, private or reserved address, which is not crawled"},
 		{fmt.Errorf("crawl: fetch: %w", context.DeadlineExceeded), "timed out"},
 	}
 	for _, c := range cases {
