@@ -25,17 +25,8 @@ const uploadMinRate = 64 << 10 // bytes per second
 // multipartSlack is what a multipart body may add to the file: boundaries and small fields.
 const multipartSlack = 1 << 20
 
-// detailError is an error kind with the detail clients see; the kind chooses the status in
-// statusOf.
-type detailError struct {
-	kind   error
-	detail string
-}
-
-func (e *detailError) Error() string { return e.detail }
-func (e *detailError) Unwrap() error { return e.kind }
-
-func withDetail(kind error, detail string) error { return &detailError{kind: kind, detail: detail} }
+// withDetail is an error of kind with the detail clients see.
+func withDetail(kind error, detail string) error { return &lorebase.Error{Kind: kind, Message: detail} }
 
 // bodyLimit is the largest body a route accepts.
 func (s *Server) bodyLimit(rt route) int64 {

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/lorebase/lorebase"
 )
 
 // RateLimiter counts requests per bucket in PostgreSQL, so every API replica shares one count.
@@ -15,12 +17,6 @@ type RateLimiter struct{ pool *pgxpool.Pool }
 // NewRateLimiter returns the limiter.
 func NewRateLimiter(pool *pgxpool.Pool) *RateLimiter { return &RateLimiter{pool: pool} }
 
-// Usage is a bucket's state after a hit.
-type Usage struct {
-	Hits    int
-	ResetAt time.Time
-}
-
 const hitBucket = `INSERT INTO rate_limit_windows AS w (bucket, window_start, hits) VALUES ($1, now(), 1)
 ON CONFLICT (bucket) DO UPDATE SET
     hits = CASE WHEN w.window_start + $2::interval <= now() THEN 1 ELSE w.hits + 1 END,
@@ -28,10 +24,10 @@ ON CONFLICT (bucket) DO UPDATE SET
 RETURNING hits, window_start + $2::interval`
 
 // Hit counts one request against bucket and returns the count in the current window.
-func (l *RateLimiter) Hit(ctx context.Context, bucket string, period time.Duration) (Usage, error) {
-	var u Usage
+func (l *RateLimiter) Hit(ctx context.Context, bucket string, period time.Duration) (lorebase.RateUsage, error) {
+	var u lorebase.RateUsage
 	err := l.pool.QueryRow(ctx, hitBucket, bucket, period).Scan(&u.Hits, &u.ResetAt)
-	return u, err
+	return u, Translate(err)
 }
 
 // hitBuckets is hitBucket for several buckets of one period in one statement; the buckets are
@@ -45,22 +41,22 @@ RETURNING bucket, hits, window_start + $2::interval`
 
 // HitMany counts one request against each bucket (one round trip) and returns their usage by
 // bucket.
-func (l *RateLimiter) HitMany(ctx context.Context, buckets []string, period time.Duration) (map[string]Usage, error) {
+func (l *RateLimiter) HitMany(ctx context.Context, buckets []string, period time.Duration) (map[string]lorebase.RateUsage, error) {
 	rows, err := l.pool.Query(ctx, hitBuckets, buckets, period)
 	if err != nil {
-		return nil, err
+		return nil, Translate(err)
 	}
 	defer rows.Close()
-	out := make(map[string]Usage, len(buckets))
+	out := make(map[string]lorebase.RateUsage, len(buckets))
 	for rows.Next() {
 		var b string
-		var u Usage
+		var u lorebase.RateUsage
 		if err := rows.Scan(&b, &u.Hits, &u.ResetAt); err != nil {
-			return nil, err
+			return nil, Translate(err)
 		}
 		out[b] = u
 	}
-	return out, rows.Err()
+	return out, Translate(rows.Err())
 }
 
 const peekBucket = `SELECT hits, reset_at FROM (
@@ -71,8 +67,8 @@ const peekBucket = `SELECT hits, reset_at FROM (
 ) u ORDER BY rank LIMIT 1`
 
 // Peek reports a bucket's usage without counting a request.
-func (l *RateLimiter) Peek(ctx context.Context, bucket string, period time.Duration) (Usage, error) {
-	var u Usage
+func (l *RateLimiter) Peek(ctx context.Context, bucket string, period time.Duration) (lorebase.RateUsage, error) {
+	var u lorebase.RateUsage
 	err := l.pool.QueryRow(ctx, peekBucket, bucket, period).Scan(&u.Hits, &u.ResetAt)
-	return u, err
+	return u, Translate(err)
 }
