@@ -28,6 +28,7 @@ type serveOptions struct {
 	corsOrigins     string
 	trustProxy      bool
 	proxyHops       int
+	widget          api.WidgetLimits
 	uploadLimitMB   int
 	sessionLifetime time.Duration
 	shutdownGrace   time.Duration
@@ -41,6 +42,11 @@ func (o *serveOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.corsOrigins, "cors-origins", os.Getenv("LOREBASE_CORS_ORIGINS"),
 		"extra comma-separated CORS origins besides every client's allowed origins ($LOREBASE_CORS_ORIGINS)")
 	f.BoolVar(&o.trustProxy, "trust-proxy", envBool("LOREBASE_TRUST_PROXY"), "take client IPs from X-Forwarded-For ($LOREBASE_TRUST_PROXY)")
+	f.IntVar(&o.widget.PerVisitorPerHour, "widget-visitor-per-hour", 0, "widget requests one visitor may make an hour (0: 600)")
+	f.IntVar(&o.widget.PerIPPerHour, "widget-ip-per-hour", 0, "widget requests one IP may make to one client an hour (0: 2,000)")
+	f.IntVar(&o.widget.PerClientPerHour, "widget-client-per-hour", 0,
+		"widget requests all visitors together may make to one client an hour; key-pair calls never count here (0: 20,000)")
+	f.IntVar(&o.widget.SessionsPerVisitorPerHour, "widget-sessions-per-visitor", 0, "sessions one widget visitor may open an hour (0: 20)")
 	f.IntVar(&o.proxyHops, "trust-proxy-hops", envInt("LOREBASE_TRUST_PROXY_HOPS", 1),
 		"with --trust-proxy: how many proxies append to X-Forwarded-For; the client IP is the entry the outermost one added ($LOREBASE_TRUST_PROXY_HOPS)")
 	f.IntVar(&o.uploadLimitMB, "upload-limit-mb", 50, "largest knowledge file upload, in MiB")
@@ -147,7 +153,7 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		Gaps:            store.NewGaps(db.Pool),
 		Answerer:        answer.New(searcher, embedder, chat, answer.Config{Extractive: extractive(chat)}),
 	}, api.Config{
-		JWTKey: key, CORSOrigins: origins, TrustProxy: so.trustProxy, TrustedProxyHops: so.proxyHops,
+		JWTKey: key, CORSOrigins: origins, TrustProxy: so.trustProxy, TrustedProxyHops: so.proxyHops, Widget: so.widget,
 		UploadLimit: int64(so.uploadLimitMB) << 20, SessionLifetime: so.sessionLifetime,
 	}, logger)
 }
