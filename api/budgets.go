@@ -105,78 +105,70 @@ func (s *Server) countRequest(w http.ResponseWriter, r *http.Request, p *princip
 // the client's other visitors share.
 func (s *Server) countWidgetRequest(w http.ResponseWriter, r *http.Request, p *principal) error {
 	limits := s.cfg.Widget
-	first := []budget{
+	own := []budget{
 		{"widget-visitor", bucketKey("widget-visitor", p.clientID, p.subject), limits.PerVisitorPerHour},
 		{"widget-ip", bucketKey("widget-ip", p.clientID, s.clientIP(r)), limits.PerIPPerHour},
 	}
-	client := budget{"widget-client", bucketKey("widget-client", p.clientID), limits.PerClientPerHour}
-	return s.spend(w, r, time.Hour, first, &client)
+	shared := budget{"widget-client", bucketKey("widget-client", p.clientID), limits.PerClientPerHour}
+	return s.spend(w, r, time.Hour, own, shared)
 }
 
-// spend counts a request against budgets (one round trip), then, if none is exhausted,
-// against shared. It sets the headers of the tightest budget and answers 429 when one is
-// exhausted.
-func (s *Server) spend(w http.ResponseWriter, r *http.Request, period time.Duration, budgets []budget, shared *budget) error {
-	keys := make([]string, len(budgets))
-	for i, b := range budgets {
+// spentBudget is a budget and its usage after a request.
+type spentBudget struct {
+	budget
+	lorebase.RateUsage
+}
+
+func (b spentBudget) remaining() int { return b.limit - b.Hits }
+
+// spend counts a request against the caller's own budgets (one round trip) and, only if none
+// is exhausted, against the shared one. It sets the headers of the exhausted budget, or else
+// of the one closest to running out, and answers 429 when one is exhausted.
+func (s *Server) spend(w http.ResponseWriter, r *http.Request, period time.Duration, own []budget, shared budget) error {
+	keys := make([]string, len(own))
+	for i, b := range own {
 		keys[i] = b.bucket
 	}
 	usage, err := s.limiter.HitMany(r.Context(), keys, period)
 	if err != nil {
 		return err
 	}
-	type spent struct {
-		budget
-		hits  int
-		reset time.Time
+	spent := make([]spentBudget, 0, len(own)+1)
+	refused := -1
+	for _, b := range own {
+		spent = append(spent, spentBudget{b, usage[b.bucket]})
+		if refused < 0 && spent[len(spent)-1].remaining() < 0 {
+			refused = len(spent) - 1
+		}
 	}
-	all := make([]spent, 0, len(budgets)+1)
-	for _, b := range budgets {
-		u := usage[b.bucket]
-		all = append(all, spent{b, u.Hits, u.ResetAt})
+	var su lorebase.RateUsage
+	if refused < 0 {
+		su, err = s.limiter.Hit(r.Context(), shared.bucket, period)
+	} else {
+		su, err = s.limiter.Peek(r.Context(), shared.bucket, period)
 	}
-	exhausted := -1
-	for i, sp := range all {
-		if sp.hits > sp.limit && exhausted < 0 {
-			exhausted = i
+	if err != nil {
+		return err
+	}
+	spent = append(spent, spentBudget{shared, su})
+	if refused < 0 && su.Hits > shared.limit {
+		refused = len(spent) - 1
+	}
+	show := refused
+	if show < 0 {
+		show = 0
+		for i, b := range spent {
+			if b.remaining() < spent[show].remaining() {
+				show = i
+			}
 		}
 	}
 	h := w.Header()
-	if shared != nil {
-		var su struct {
-			hits  int
-			reset time.Time
-		}
-		if exhausted < 0 {
-			u, err := s.limiter.Hit(r.Context(), shared.bucket, period)
-			if err != nil {
-				return err
-			}
-			su.hits, su.reset = u.Hits, u.ResetAt
-		} else if u, err := s.limiter.Peek(r.Context(), shared.bucket, period); err == nil {
-			su.hits, su.reset = u.Hits, u.ResetAt
-		}
-		if !su.reset.IsZero() {
-			all = append(all, spent{*shared, su.hits, su.reset})
-			setWidgetHeaders(h, shared.limit, su.hits, su.reset)
-			if exhausted < 0 && su.hits > shared.limit {
-				exhausted = len(all) - 1
-			}
-		}
-	}
-	tight := 0
-	for i, sp := range all {
-		if sp.limit-sp.hits < all[tight].limit-all[tight].hits {
-			tight = i
-		}
-	}
-	if exhausted >= 0 {
-		tight = exhausted
-	}
-	setRateLimitHeaders(h, all[tight].limit, all[tight].limit-all[tight].hits, all[tight].reset)
-	h.Set(headerRateLimitPolicy, all[tight].policy)
-	if exhausted >= 0 {
-		return rateLimited(w, all[exhausted].limit, all[exhausted].reset)
+	setWidgetHeaders(h, shared.limit, su.Hits, su.ResetAt)
+	setRateLimitHeaders(h, spent[show].limit, spent[show].remaining(), spent[show].ResetAt)
+	h.Set(headerRateLimitPolicy, spent[show].policy)
+	if refused >= 0 {
+		return rateLimited(w, spent[refused].limit, spent[refused].ResetAt)
 	}
 	return nil
 }
