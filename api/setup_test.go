@@ -59,6 +59,8 @@ type env struct {
 	// chatModel, when set before the server starts, replaces the offline answerer.
 	chatModel       llm.ChatModel
 	sessionLifetime time.Duration
+	// widgetHosts, when set before the server starts, are its widget host origins.
+	widgetHosts []string
 	// cfg, when set before the server starts, supplies the abuse-related settings (trusted
 	// proxies, widget budgets, body read timeout).
 	cfg  api.Config
@@ -108,9 +110,12 @@ func (e *env) newServer() (*api.Server, *httptest.Server) {
 		Contexts:        store.NewContexts(e.db.Pool),
 		Idempotency:     store.NewIdempotency(e.db.Pool),
 		Gaps:            store.NewGaps(e.db.Pool),
+		WidgetConfigs:   store.NewWidgetConfigs(e.db.Pool),
+		Feedback:        store.NewFeedback(e.db.Pool),
 		Answerer:        answer.New(searcher, offline.NewEmbedder(storetest.VectorDims), e.chat(), answer.Config{Extractive: isExtractive(e.chat())}),
 	}, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit, SessionLifetime: e.sessionLifetime,
-		TrustProxy: e.cfg.TrustProxy, TrustedProxyHops: e.cfg.TrustedProxyHops, Widget: e.cfg.Widget, BodyReadTimeout: e.cfg.BodyReadTimeout}, logger)
+		WidgetHosts: e.widgetHosts,
+		TrustProxy:  e.cfg.TrustProxy, TrustedProxyHops: e.cfg.TrustedProxyHops, Widget: e.cfg.Widget, BodyReadTimeout: e.cfg.BodyReadTimeout}, logger)
 	if err != nil {
 		e.t.Fatal(err)
 	}
