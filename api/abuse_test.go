@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/lorebase/lorebase/api"
+	"github.com/lorebase/lorebase/llm/openai"
+	"github.com/lorebase/lorebase/llm/openai/openaitest"
 )
 
 // The tests of issue 14: what an adversarial review of a running server found. Each one failed
@@ -417,5 +419,36 @@ func TestSVGUploadIndexesTextOnly(t *testing.T) {
 				t.Errorf("%s: markup %q indexed: %q", c.name, leak, all)
 			}
 		}
+	}
+}
+
+// Item 3: the body deadline ends once the body is read; a model answer that takes longer
+// than the deadline still reaches the caller (the server's background read, which notices a
+// client going away, must not time out and cancel it).
+func TestBodyDeadlineDoesNotCutLongAnswers(t *testing.T) {
+	t.Parallel()
+	fake := openaitest.NewServer(t, openaitest.Options{Reply: func(r openaitest.Request) string {
+		time.Sleep(2500 * time.Millisecond)
+		return "Refunds reach your card within five working days [1]."
+	}})
+	chat, err := openai.NewChat(openai.Config{BaseURL: fake.URL, ChatModel: "slow-gpt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := setup(t, func(e *env) { e.chatModel = chat; e.cfg = api.Config{BodyReadTimeout: time.Second} })
+	e.startWorker()
+	e.knowledgeBase(e.org)
+	a := e.assistant(e.org, `{"name":"Sofia"}`)
+	r := e.call("POST", "/api/v1/conversations/", map[string]any{"assistant_id": a.ID, "customer_id": "c-1"}, withKey(e.org))
+	expect(t, r, http.StatusCreated)
+	var conv struct {
+		ID string `json:"id"`
+	}
+	r.data(&conv)
+	start := time.Now()
+	r = e.call("POST", "/api/v1/conversations/"+conv.ID+"/messages", `{"content":"How long does a refund take to reach my card?"}`, withKey(e.org))
+	expect(t, r, http.StatusOK)
+	if !strings.Contains(string(r.Body), "five working days") || time.Since(start) < 2*time.Second {
+		t.Fatalf("reply after %v: %s", time.Since(start), r.Body)
 	}
 }

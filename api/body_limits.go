@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"sort"
@@ -57,31 +56,10 @@ func (s *Server) screenRequest(w http.ResponseWriter, r *http.Request, rt route)
 	if rt.doc.multipart != nil {
 		timeout = max(timeout, time.Duration(limit/uploadMinRate)*time.Second)
 	}
-	rc := http.NewResponseController(w)
-	if err := rc.SetReadDeadline(time.Now().Add(timeout)); err != nil {
-		return nil // not a real connection (a recorder): nothing to bound
-	}
-	r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+	// net/http clears the deadline itself once the body is read (before its background read,
+	// which notices a client going away during a long answer).
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
 	return nil
-}
-
-// deadlineBody clears the read deadline once the body has been read: the server's background
-// read, which notices a client going away during a long answer, must not time out.
-type deadlineBody struct {
-	io.ReadCloser
-	rc   *http.ResponseController
-	done bool
-}
-
-func (b *deadlineBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil && !b.done {
-		b.done = true
-		if !isReadTimeout(err) {
-			_ = b.rc.SetReadDeadline(time.Time{})
-		}
-	}
-	return n, err
 }
 
 // isReadTimeout reports a body read that ran past its deadline.
