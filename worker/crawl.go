@@ -100,7 +100,8 @@ func (in *ingestor) crawl(ctx context.Context, it lorebase.KnowledgeItem, recraw
 		if ctx.Err() != nil || errors.Is(err, store.ErrStale) {
 			return err
 		}
-		return fmt.Errorf("crawl %s: %w", it.URL, err)
+		in.logger.Warn("crawl failed", slog.String("knowledge_id", it.ID), slog.String("error", err.Error()))
+		return fmt.Errorf("crawl %s: %w", it.URL, crawl.Explain(err))
 	}
 	vanished := append(stats.Vanished(known), stats.Gone...)
 	removed, err := in.items.DeleteCrawlPages(ctx, it.ID, vanished)
@@ -189,7 +190,7 @@ func crawlProblems(st crawl.Stats) string {
 			parts = append(parts, fmt.Sprintf("and %d more failures", len(st.Failed)-3))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s: %v", f.URL, f.Err))
+		parts = append(parts, fmt.Sprintf("%s: %s", f.URL, crawl.Reason(f.Err)))
 	}
 	robots := 0
 	for _, s := range st.Skipped {
@@ -197,7 +198,7 @@ func crawlProblems(st crawl.Stats) string {
 		case s.Reason == crawl.SkipRobots:
 			robots++
 		case s.Reason == crawl.SkipRobotsUnavailable && s.Err != nil && len(parts) < 3:
-			parts = append(parts, fmt.Sprintf("%s: robots.txt unavailable: %v", s.URL, s.Err))
+			parts = append(parts, fmt.Sprintf("%s: robots.txt unavailable: %s", s.URL, crawl.Reason(s.Err)))
 		}
 	}
 	if robots > 0 {
