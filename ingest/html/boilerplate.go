@@ -89,18 +89,46 @@ func isBoilerplate(n *xhtml.Node, inContent bool) bool {
 	if hasAttr(n, "hidden") || strings.EqualFold(attr(n, "aria-hidden"), "true") || hiddenByStyle(attr(n, "style")) {
 		return true
 	}
-	return hasChromeWord(attr(n, "class")) || hasChromeWord(attr(n, "id"))
+	w := chromeWord(attr(n, "class"))
+	if w == "" {
+		w = chromeWord(attr(n, "id"))
+	}
+	// A section titled "File menu" or "Footer options" gets an id from its title: a titled
+	// section whose title says the word is content about menus, not a menu.
+	return w != "" && !strings.Contains(strings.ToLower(firstHeadingText(n)), w)
 }
 
-func hasChromeWord(s string) bool {
+func chromeWord(s string) string {
 	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return (r < 'a' || r > 'z') && (r < '0' || r > '9')
 	}) {
 		if chromeWords[w] {
-			return true
+			return w
 		}
 	}
-	return false
+	return ""
+}
+
+// firstHeadingText is the text of the first heading among n's first element descendants,
+// searched in document order but only before any other text, so it is n's own title.
+func firstHeadingText(n *xhtml.Node) string {
+	var found string
+	done := false
+	var walk func(*xhtml.Node)
+	walk = func(n *xhtml.Node) {
+		for c := n.FirstChild; c != nil && !done; c = c.NextSibling {
+			switch {
+			case c.Type == xhtml.TextNode && strings.TrimSpace(c.Data) != "":
+				done = true
+			case c.Type == xhtml.ElementNode && headingLevel[c.DataAtom] > 0:
+				found, done = textOf(c, nil), true
+			case c.Type == xhtml.ElementNode:
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return found
 }
 
 func hiddenByStyle(style string) bool {

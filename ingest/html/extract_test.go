@@ -235,7 +235,7 @@ func TestExtractStructure(t *testing.T) {
 		{Kind: ingest.BlockParagraph, Text: "Loose text in a div, with inline code and a line break."},
 		{Kind: ingest.BlockHeading, Text: "Lists", Level: 2},
 		{Kind: ingest.BlockList, Text: "First item\n  Nested one\n  Nested two\nSecond item"},
-		{Kind: ingest.BlockList, Text: "Term\nDefinition of the term"},
+		{Kind: ingest.BlockList, Text: "Term: Definition of the term"},
 		{Kind: ingest.BlockHeading, Text: "Tables", Level: 3},
 		{Kind: ingest.BlockParagraph, Text: "Sizes"},
 		{Kind: ingest.BlockTable, Text: "Name | Size\nsmall | 1 KB\nlarge | 1 MB"},
