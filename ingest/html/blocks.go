@@ -2,6 +2,7 @@ package html
 
 import (
 	"strings"
+	"unicode"
 
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -128,7 +129,7 @@ func (b *blockBuilder) walk(n *xhtml.Node) {
 		if b.term != "" {
 			b.emitTerm()
 		}
-		text := textOf(n, nil)
+		text := textOf(n, isPermalink)
 		b.emit(ingest.BlockHeading, text, level, blockInfo{})
 		if text != "" {
 			b.blocks[len(b.blocks)-1].Anchor = anchor
@@ -460,6 +461,14 @@ func codeText(n *xhtml.Node) string {
 		lines[i] = strings.TrimRight(l, " \t\u00a0")
 	}
 	return strings.Trim(strings.Join(lines, "\n"), "\n")
+}
+
+// isPermalink matches the "¶" or "#" link many generators put in a heading to link to itself.
+func isPermalink(n *xhtml.Node) bool {
+	if n.DataAtom != atom.A || !strings.HasPrefix(attr(n, "href"), "#") {
+		return false
+	}
+	return !strings.ContainsFunc(textOf(n, nil), func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) })
 }
 
 // elementID is the id (or, on <a>, the legacy name) that a URL fragment can point at.

@@ -289,3 +289,32 @@ func TestExtractNoBody(t *testing.T) {
 		t.Errorf("empty page gave %+v", p)
 	}
 }
+
+// Headings carry the anchor of their section whichever way the page names it (the heading's or
+// its section's id, an empty element just before it, an anchor inside it); a definition term
+// stays in the same block as its description; self-links ("¶") leave heading text.
+func TestExtractSectionsAndDefinitions(t *testing.T) {
+	p := extractFixture(t, "sections.html", "text/html", "http://s.test/manual.html")
+	want := []ingest.Block{
+		{Kind: ingest.BlockHeading, Level: 2, Text: "Install", Anchor: "install"},
+		{Kind: ingest.BlockParagraph, Text: "Run the installer."},
+		{Kind: ingest.BlockList, Text: "-f, --force: Overwrite existing files.\n-q: Print nothing."},
+		{Kind: ingest.BlockHeading, Level: 2, Text: "Usage", Anchor: "Usage-anchor"},
+		{Kind: ingest.BlockParagraph, Text: "lorebase.open(path, *, mode='r'): Open the knowledge base at path."},
+		{Kind: ingest.BlockCode, Text: "kb = lorebase.open(\"kb\")\nkb.close()"},
+		{Kind: ingest.BlockParagraph, Text: "Raises an error when the path is missing."},
+		{Kind: ingest.BlockHeading, Level: 2, Text: "Environment", Anchor: "env"},
+		{Kind: ingest.BlockTable, Text: "Variable | Meaning\nHOME | Where the cache lives\nTMPDIR | Scratch space"},
+		{Kind: ingest.BlockHeading, Level: 3, Text: "FAQ", Anchor: "faq"},
+		{Kind: ingest.BlockParagraph, Text: "Nothing yet."},
+	}
+	got := p.Document.Blocks
+	if len(got) != len(want) {
+		t.Fatalf("got %d blocks, want %d:\n%+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("block %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
