@@ -15,6 +15,7 @@ import (
 
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/ingest/crawl"
+	"github.com/lorebase/lorebase/ingest/html"
 	"github.com/lorebase/lorebase/ingest/pipeline"
 	"github.com/lorebase/lorebase/store"
 )
@@ -41,7 +42,12 @@ func (w *CrawlSiteWorker) NextRetry(job *river.Job[CrawlSiteArgs]) time.Time {
 // crawlReport counts what a crawl did, for progress and the item's warnings.
 type crawlReport struct {
 	visited, embedded, unchanged int
+	repeated                     int // blocks dropped as repeated across the site
 }
+
+// repeatWarmupPages is how many changed pages a crawl reads before it stores any, so the
+// repeated-block filter has a sample of the site; the rest are stored as they arrive.
+const repeatWarmupPages = 8
 
 // Work runs the crawl.
 func (w *CrawlSiteWorker) Work(ctx context.Context, job *river.Job[CrawlSiteArgs]) error {
@@ -77,25 +83,58 @@ func (in *ingestor) crawl(ctx context.Context, it lorebase.KnowledgeItem, recraw
 	rep := &crawlReport{}
 	progress := lorebase.Progress{Stage: "crawling", Unit: "urls", Total: settings.MaxPages}
 	lang := it.Language
-	stats, err := crawler.Run(ctx, scope, known, func(ctx context.Context, res *crawl.Result) error {
-		rep.visited++
-		progress.Done = rep.visited
-		if err := in.items.SetProgress(ctx, it.ID, it.Generation, progress); err != nil {
-			return err
-		}
-		prev, seen := stored[res.Key]
-		if res.NotModified || (recrawl && seen && prev.ContentHash == res.ContentHash) {
-			rep.unchanged++
-			return in.items.TouchCrawlPage(ctx, it.ID, res.Key, res.ETag, res.LastModified)
-		}
+	// Blocks that repeat on most pages of the site (a banner line, a footer paragraph) are
+	// furniture the page markup did not label. The filter learns them from this crawl; the
+	// first pages wait until it has seen enough of the site to tell.
+	repeats := html.NewRepeatFilter(html.RepeatFilterConfig{})
+	var pending []*crawl.Result
+	storeOne := func(ctx context.Context, res *crawl.Result) error {
+		rep.repeated += repeats.Filter(res.Page.Document)
 		if lang == "" {
 			lang = res.Page.Document.Language
 		}
 		n, err := in.storePage(ctx, it, res, lang)
-		progress.ChunksEmbedded += n
+		if err != nil {
+			return err
+		}
 		rep.embedded++
-		return err
+		progress.ChunksEmbedded += n
+		progress.ChunksTotal = progress.ChunksEmbedded
+		return nil
+	}
+	flush := func(ctx context.Context) error {
+		for len(pending) > 0 {
+			res := pending[0]
+			pending = pending[1:]
+			if err := storeOne(ctx, res); err != nil {
+				return err
+			}
+		}
+		return in.items.SetProgress(ctx, it.ID, it.Generation, progress)
+	}
+	stats, err := crawler.Run(ctx, scope, known, func(ctx context.Context, res *crawl.Result) error {
+		rep.visited++
+		progress.Done = rep.visited
+		// The total is what the crawl knows of so far: pages visited plus URLs waiting.
+		progress.Total = min(settings.MaxPages, rep.visited+res.Queued)
+		prev, seen := stored[res.Key]
+		if res.NotModified || (recrawl && seen && prev.ContentHash == res.ContentHash) {
+			rep.unchanged++
+			if err := in.items.SetProgress(ctx, it.ID, it.Generation, progress); err != nil {
+				return err
+			}
+			return in.items.TouchCrawlPage(ctx, it.ID, res.Key, res.ETag, res.LastModified)
+		}
+		repeats.Observe(res.Page.Document)
+		pending = append(pending, res)
+		if repeats.Pages() < repeatWarmupPages {
+			return in.items.SetProgress(ctx, it.ID, it.Generation, progress)
+		}
+		return flush(ctx)
 	})
+	if err == nil {
+		err = flush(ctx)
+	}
 	if err != nil {
 		if ctx.Err() != nil || errors.Is(err, store.ErrStale) {
 			return err
@@ -111,7 +150,8 @@ func (in *ingestor) crawl(ctx context.Context, it lorebase.KnowledgeItem, recraw
 		return permanent(errors.New("no page could be crawled: " + crawlProblems(stats)))
 	}
 	in.logger.Info("crawl finished", slog.String("knowledge_id", it.ID), slog.Int("visited", rep.visited),
-		slog.Int("embedded", rep.embedded), slog.Int("unchanged", rep.unchanged), slog.Int64("removed", removed))
+		slog.Int("embedded", rep.embedded), slog.Int("unchanged", rep.unchanged), slog.Int64("removed", removed),
+		slog.Int("repeated_blocks", rep.repeated), slog.Int("chunks_embedded", progress.ChunksEmbedded))
 	var next *time.Time
 	if d, err := time.ParseDuration(settings.RecrawlInterval); err == nil && d > 0 {
 		t := time.Now().Add(d)
