@@ -45,11 +45,11 @@ type Chunk struct {
 	HeadingPath []string // enclosing headings, outermost first; nil before the first heading
 	// Anchor is the fragment of the nearest enclosing heading that has one ("_options"), so
 	// a citation can link to the section; empty when no enclosing heading has an anchor.
-	Anchor string
-	Page        int      // page the chunk's text starts on; 0 when the source has no pages
-	URL         string
-	Position    int // 0-based order in the document
-	TokenCount  int // exact cl100k_base token count of Text
+	Anchor     string
+	Page       int // page the chunk's text starts on; 0 when the source has no pages
+	URL        string
+	Position   int // 0-based order in the document
+	TokenCount int // exact cl100k_base token count of Text
 }
 
 // Chunker is safe for concurrent use: it holds only its config and the shared, read-only codec.
