@@ -68,6 +68,9 @@ func Extract(r io.Reader, contentType string, pageURL *url.URL) (*Page, error) {
 		d.URL = withoutFragment(pageURL).String()
 	}
 
+	if b := doc.Find("body").First(); b.Length() > 0 {
+		page.Words = visibleWords(b.Nodes[0])
+	}
 	// Links and metadata are read before boilerplate goes: navigation is content for a crawler.
 	removeBoilerplate(doc.Selection.Nodes[0])
 	body := doc.Find("body").First()
