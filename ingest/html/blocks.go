@@ -21,6 +21,9 @@ type blockInfo struct {
 	// items and linkItems count a list's or table's items (rows) and those that are all link:
 	// a list of nothing but links is a table of contents or a menu.
 	items, linkItems int
+	// fragmentItems count items that are one link to a place on the same page ("#usage"):
+	// a list of those is the page's own table of contents, however short.
+	fragmentItems int
 	// cells and linkCells count a table's non-empty cells and those that are one link.
 	cells, linkCells int
 	linkRows         int // rows where two or more cells, and at least half, are one link each
@@ -113,7 +116,18 @@ func (b *blockBuilder) walk(n *xhtml.Node) {
 	default:
 		return
 	}
-	if id := elementID(n); id != "" {
+	if id := elementID(n); id != "" && !isInline(n) {
+		// A block element's id names what it encloses: it counts for a heading inside it,
+		// not for one after it has closed (an empty <div id="searchmenu"> left by a removed
+		// form). Inline anchors (<span id>, <a name>) right before a heading do name it.
+		b.fresh = append(b.fresh, id)
+		mark := len(b.fresh)
+		defer func() {
+			if len(b.fresh) >= mark {
+				b.fresh = b.fresh[:mark-1]
+			}
+		}()
+	} else if id != "" {
 		b.fresh = append(b.fresh, id)
 	}
 
@@ -169,6 +183,9 @@ func (b *blockBuilder) walk(n *xhtml.Node) {
 	case atom.Img:
 		// Alt text is a caption for people who cannot see the image, rarely knowledge; skipped.
 	case atom.A:
+		if isPermalink(n) {
+			return
+		}
 		if hasAttr(n, "href") {
 			if b.inLink == 0 {
 				b.inlineLinks++
@@ -323,6 +340,9 @@ func listLines(list *xhtml.Node, depth int, lines *[]string, info *blockInfo) {
 				info.items++
 				if links == 1 && linked*10 >= all*8 {
 					info.linkItems++
+					if strings.HasPrefix(firstHref(c), "#") {
+						info.fragmentItems++
+					}
 				}
 			}
 			for _, nested := range nestedLists(c) {
@@ -463,12 +483,28 @@ func codeText(n *xhtml.Node) string {
 	return strings.Trim(strings.Join(lines, "\n"), "\n")
 }
 
+// firstHref is the href of the first link under n.
+func firstHref(n *xhtml.Node) string {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != xhtml.ElementNode {
+			continue
+		}
+		if c.DataAtom == atom.A && hasAttr(c, "href") {
+			return strings.TrimSpace(attr(c, "href"))
+		}
+		if h := firstHref(c); h != "" {
+			return h
+		}
+	}
+	return ""
+}
+
 // isPermalink matches the "¶" or "#" link many generators put in a heading to link to itself.
 func isPermalink(n *xhtml.Node) bool {
 	if n.DataAtom != atom.A || !strings.HasPrefix(attr(n, "href"), "#") {
 		return false
 	}
-	return !strings.ContainsFunc(textOf(n, nil), func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) })
+	return !strings.ContainsFunc(rawText(n), func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) })
 }
 
 // elementID is the id (or, on <a>, the legacy name) that a URL fragment can point at.

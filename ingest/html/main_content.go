@@ -91,6 +91,9 @@ func pruneBlocks(blocks []ingest.Block, info []blockInfo, marked bool) []ingest.
 		case (b.Kind == ingest.BlockList || b.Kind == ingest.BlockTable) && in.items >= tocMinItems &&
 			float64(in.linkItems) >= tocLinkItemsShare*float64(in.items):
 			drop[i] = true
+		case b.Kind == ingest.BlockList && in.items >= 2 && in.fragmentItems == in.items:
+			// Every item links into this page: the page's own table of contents.
+			drop[i] = true
 		case b.Kind == ingest.BlockTable && !in.afterHeading && in.linkRows > 0 && in.items <= navTableMaxRows &&
 			in.chars-in.linked < 2*goodChars:
 			// A small table of mostly single-link cells: a previous/up/next bar.

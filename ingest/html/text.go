@@ -44,7 +44,7 @@ func textOf(n *xhtml.Node, skip func(*xhtml.Node) bool) string {
 			b.WriteString(n.Data)
 			return
 		case xhtml.ElementNode:
-			if skip != nil && skip(n) {
+			if (skip != nil && skip(n)) || isPermalink(n) {
 				return
 			}
 		case xhtml.DocumentNode:
