@@ -135,7 +135,7 @@ func (p *packer) render() string {
 func (p *packer) tail(chunkTokens int) carry {
 	last := p.cur[len(p.cur)-1]
 	limit := min(p.c.cfg.OverlapTokens, chunkTokens/2)
-	if limit <= 0 || (last.kind != ingest.BlockParagraph && last.kind != ingest.BlockList && last.kind != "") {
+	if limit <= 0 || last.cut || (last.kind != ingest.BlockParagraph && last.kind != ingest.BlockList && last.kind != "") {
 		return carry{}
 	}
 	ss := sentences(last.text)
