@@ -27,6 +27,9 @@ type blockInfo struct {
 	// cells and linkCells count a table's non-empty cells and those that are one link.
 	cells, linkCells int
 	linkRows         int // rows where two or more cells, and at least half, are one link each
+	// top is the index of the root's child the block comes from: a short line in another
+	// top-level region than the content before it is a page footer.
+	top int
 	// afterHeading marks the first block of a section: a short "See also: X, Y" there is the
 	// section's content, not navigation.
 	afterHeading bool
@@ -50,12 +53,16 @@ type blockBuilder struct {
 	// term is a definition-list term waiting for the first paragraph of its description, so
 	// the two always land in one block (and so one chunk).
 	term string
+	top  int // index of the root's child being walked
 }
 
 func buildBlocks(root *xhtml.Node) ([]ingest.Block, []blockInfo) {
 	b := &blockBuilder{}
 	// The root's own id (<main id="content">) names the whole page, not a section.
-	b.children(root)
+	for c := root.FirstChild; c != nil; c = c.NextSibling {
+		b.walk(c)
+		b.top++
+	}
 	b.flush()
 	if b.term != "" {
 		b.emitTerm()
@@ -77,6 +84,7 @@ func (b *blockBuilder) emit(kind ingest.BlockKind, text string, level int, info 
 		}
 	}
 	info.afterHeading = len(b.blocks) > 0 && b.blocks[len(b.blocks)-1].Kind == ingest.BlockHeading
+	info.top = b.top
 	if info.chars == 0 {
 		info.chars = len(text)
 	}

@@ -318,3 +318,34 @@ func TestExtractSectionsAndDefinitions(t *testing.T) {
 		}
 	}
 }
+
+// A documentation page without any main/nav markup: every section, the definition list, the
+// admonition, the table and the code stay; the top bar, the side menu, the in-page table of
+// contents, the edit link, the previous/next links and the copyright line go.
+func TestExtractUnmarkedDocumentationPage(t *testing.T) {
+	p := extractFixture(t, "docs_page.html", "text/html", "https://frob.test/docs/frobnicate.html")
+	text := allText(p.Document)
+	for _, want := range []string{
+		"frobnicate [--level N] [--dry-run] FILE...",
+		"frobnicate rewrites each FILE in place",
+		"--level N: How hard to frobnicate, from 1 to 9; the default is 3.",
+		"--dry-run: Print what would change without writing anything.",
+		"Levels above 7 need the turbo licence.",
+		"FROB_HOME | Where state is kept",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("content %q missing:\n%s", want, text)
+		}
+	}
+	for _, boiler := range []string{"Download", "Introduction", "Changes", "Edit this page", "« Installing", "All rights reserved"} {
+		if strings.Contains(text, boiler) {
+			t.Errorf("furniture %q kept:\n%s", boiler, text)
+		}
+	}
+	if strings.Contains(text, "Synopsis\nOptions") {
+		t.Errorf("in-page table of contents kept:\n%s", text)
+	}
+	if !hasAnchor(p.Document, "_options") || !hasAnchor(p.Document, "_environment") {
+		t.Errorf("section anchors missing: %+v", p.Document.Blocks)
+	}
+}

@@ -129,14 +129,19 @@ func pruneBlocks(blocks []ingest.Block, info []blockInfo, marked bool) []ingest.
 		}
 		drop[i] = true
 	}
-	// A lone short line after the last prose of an unmarked page is its footer ("Copyright
-	// 2023, …"); a region the author marked as main has no footer inside.
+	// A lone short line after the content, in another top-level region of an unmarked page,
+	// is the page's footer ("© 2024 The Frob Authors"); a region the author marked as main has
+	// no footer inside.
 	last := len(blocks) - 1
 	for last >= 0 && drop[last] {
 		last--
 	}
-	if !marked && last > 0 && !drop[last-1] && good(last-1) && blocks[last-1].Kind != ingest.BlockHeading &&
-		blocks[last].Kind == ingest.BlockParagraph && !info[last].afterHeading && info[last].chars < footerChars {
+	prev := last - 1
+	for prev >= 0 && drop[prev] {
+		prev--
+	}
+	if !marked && prev >= 0 && blocks[last].Kind == ingest.BlockParagraph && !info[last].afterHeading &&
+		info[last].chars < footerChars && info[last].top != info[prev].top {
 		drop[last] = true
 	}
 	out := make([]ingest.Block, 0, len(blocks))
