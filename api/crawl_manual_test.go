@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/lorebase/lorebase"
 )
@@ -40,8 +42,22 @@ func TestCrawlRealManualAnswersWithSectionAnchor(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// One deep page is held back until the test has seen the crawl's progress mid-way.
+	release := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(open)
+	files := http.StripPrefix("/docs/", http.FileServer(http.Dir(dir)))
 	mux := http.NewServeMux()
-	mux.Handle("/docs/", http.StripPrefix("/docs/", http.FileServer(http.Dir(dir))))
+	mux.HandleFunc("/docs/", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/app-pgbasebackup.html") {
+			select {
+			case <-release:
+			case <-time.After(30 * time.Second):
+			}
+		}
+		files.ServeHTTP(w, r)
+	})
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
 
@@ -54,6 +70,27 @@ func TestCrawlRealManualAnswersWithSectionAnchor(t *testing.T) {
 	expect(t, r, http.StatusAccepted)
 	var it lorebase.KnowledgeItem
 	r.data(&it)
+	// While the crawl waits on the held page, the item says how far it is: pages done of the
+	// pages known so far, within max_pages.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r := e.call("GET", "/api/v1/knowledge/"+it.ID, nil, withKey(e.org))
+		var cur lorebase.KnowledgeItem
+		r.data(&cur)
+		p := cur.Progress
+		if p.Stage == "crawling" && p.Done >= 1 {
+			t.Logf("mid-crawl progress %+v", p)
+			if p.Total < p.Done || p.Total > 60 || cur.Status != lorebase.StatusProcessing {
+				t.Fatalf("mid-crawl item %s, progress %+v", cur.Status, p)
+			}
+			break
+		}
+		if cur.Status == lorebase.StatusReady || cur.Status == lorebase.StatusFailed || time.Now().After(deadline) {
+			t.Fatalf("never saw crawl progress: item %s, progress %+v", cur.Status, p)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	open()
 	got := e.waitItem(e.org, it.ID)
 	if got.Status != "ready" {
 		t.Fatalf("crawl = %s %v", got.Status, got.Error)
