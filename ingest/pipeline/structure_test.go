@@ -15,7 +15,7 @@ import (
 func TestChunksKeepRowsLinesAndAnchors(t *testing.T) {
 	pages := []string{
 		"/usr/share/doc/postgresql-doc-15/html/errcodes-appendix.html", // a 250-row table
-		"/usr/share/doc/python3.11/html/library/argparse.html",        // code blocks, dl API entries
+		"/usr/share/doc/python3.11/html/library/argparse.html",         // code blocks, dl API entries
 	}
 	c, err := chunk.New(chunk.Config{})
 	if err != nil {
