@@ -86,14 +86,26 @@ func (in *ingestor) crawl(ctx context.Context, it lorebase.KnowledgeItem, recraw
 	// Blocks that repeat on most pages of the site (a banner line, a footer paragraph) are
 	// furniture the page markup did not label. The filter learns them from this crawl; the
 	// first pages wait until it has seen enough of the site to tell.
+	// A re-crawl starts from the blocks remembered for every stored page, so pages answering
+	// 304 still count.
 	repeats := html.NewRepeatFilter(html.RepeatFilterConfig{})
-	var pending []*crawl.Result
-	storeOne := func(ctx context.Context, res *crawl.Result) error {
+	for _, p := range stored {
+		if len(p.BlockKeys) > 0 {
+			repeats.ObserveKeys(p.BlockKeys)
+		}
+	}
+	type pendingPage struct {
+		res  *crawl.Result
+		keys []int64
+	}
+	var pending []pendingPage
+	storeOne := func(ctx context.Context, pg pendingPage) error {
+		res := pg.res
 		rep.repeated += repeats.Filter(res.Page.Document)
 		if lang == "" {
 			lang = res.Page.Document.Language
 		}
-		n, err := in.storePage(ctx, it, res, lang)
+		n, err := in.storePage(ctx, it, res, lang, pg.keys)
 		if err != nil {
 			return err
 		}
@@ -104,9 +116,9 @@ func (in *ingestor) crawl(ctx context.Context, it lorebase.KnowledgeItem, recraw
 	}
 	flush := func(ctx context.Context) error {
 		for len(pending) > 0 {
-			res := pending[0]
+			pg := pending[0]
 			pending = pending[1:]
-			if err := storeOne(ctx, res); err != nil {
+			if err := storeOne(ctx, pg); err != nil {
 				return err
 			}
 		}
@@ -125,8 +137,12 @@ func (in *ingestor) crawl(ctx context.Context, it lorebase.KnowledgeItem, recraw
 			}
 			return in.items.TouchCrawlPage(ctx, it.ID, res.Key, res.ETag, res.LastModified)
 		}
-		repeats.Observe(res.Page.Document)
-		pending = append(pending, res)
+		keys := html.BlockKeys(res.Page.Document)
+		if seen && len(prev.BlockKeys) > 0 {
+			repeats.ForgetKeys(prev.BlockKeys)
+		}
+		repeats.ObserveKeys(keys)
+		pending = append(pending, pendingPage{res: res, keys: keys})
 		if repeats.Pages() < repeatWarmupPages {
 			return in.items.SetProgress(ctx, it.ID, it.Generation, progress)
 		}
@@ -172,7 +188,7 @@ func (in *ingestor) crawl(ctx context.Context, it lorebase.KnowledgeItem, recraw
 
 // storePage replaces one page's chunks, in a transaction that first checks the job is still
 // the item's current one.
-func (in *ingestor) storePage(ctx context.Context, it lorebase.KnowledgeItem, res *crawl.Result, lang string) (int, error) {
+func (in *ingestor) storePage(ctx context.Context, it lorebase.KnowledgeItem, res *crawl.Result, lang string, blockKeys []int64) (int, error) {
 	doc := res.Page.Document
 	chunks := pipeline.Chunk(in.deps.Chunker, doc)
 	title := doc.Title
@@ -187,7 +203,7 @@ func (in *ingestor) storePage(ctx context.Context, it lorebase.KnowledgeItem, re
 		if err := in.items.LockCurrent(ctx, tx, it.ID, it.Generation); err != nil {
 			return err
 		}
-		pageID, err := in.items.UpsertCrawlPage(ctx, tx, it.ID, res.Key, title, res.ETag, res.LastModified, res.ContentHash)
+		pageID, err := in.items.UpsertCrawlPage(ctx, tx, it.ID, res.Key, title, res.ETag, res.LastModified, res.ContentHash, blockKeys)
 		if err != nil {
 			return err
 		}

@@ -51,14 +51,42 @@ func (f *RepeatFilter) Observe(d *ingest.Document) {
 	if d == nil {
 		return
 	}
+	f.ObserveKeys(BlockKeys(d))
+}
+
+// ObserveKeys counts one page given by its BlockKeys, as remembered from an earlier crawl.
+func (f *RepeatFilter) ObserveKeys(keys []int64) {
 	f.pages++
+	for _, k := range keys {
+		f.seen[uint64(k)]++
+	}
+}
+
+// ForgetKeys takes back a page counted with ObserveKeys, when the page changed since.
+func (f *RepeatFilter) ForgetKeys(keys []int64) {
+	if f.pages == 0 {
+		return
+	}
+	f.pages--
+	for _, k := range keys {
+		if f.seen[uint64(k)] > 0 {
+			f.seen[uint64(k)]--
+		}
+	}
+}
+
+// BlockKeys returns the distinct hashes of d's candidate blocks (headings and code never
+// count), for a crawler to remember a page's blocks between crawls.
+func BlockKeys(d *ingest.Document) []int64 {
+	var out []int64
 	distinct := map[uint64]bool{}
 	for _, b := range d.Blocks {
 		if k, ok := repeatKey(b); ok && !distinct[k] {
 			distinct[k] = true
-			f.seen[k]++
+			out = append(out, int64(k))
 		}
 	}
+	return out
 }
 
 // Repeated reports whether b is on enough observed pages to count as furniture.
