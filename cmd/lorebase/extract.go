@@ -70,8 +70,11 @@ them). For PDFs it prints the words kept on each PDF page.`,
 					if len(c.HeadingPath) > 0 {
 						fmt.Fprintf(out, " · %s", strings.Join(c.HeadingPath, " > "))
 					}
-					if c.URL != "" {
+					switch {
+					case c.URL != "":
 						fmt.Fprintf(out, " · %s", c.URL)
+					case c.Anchor != "":
+						fmt.Fprintf(out, " · #%s", c.Anchor)
 					}
 					fmt.Fprintf(out, " ---\n%s\n", c.Text)
 				}
