@@ -84,10 +84,10 @@ func (in *ingestor) crawl(ctx context.Context, it lorebase.KnowledgeItem, recraw
 	progress := lorebase.Progress{Stage: "crawling", Unit: "urls", Total: settings.MaxPages}
 	lang := it.Language
 	// Blocks that repeat on most pages of the site (a banner line, a footer paragraph) are
-	// furniture the page markup did not label. The filter learns them from this crawl; the
-	// first pages wait until it has seen enough of the site to tell.
-	// A re-crawl starts from the blocks remembered for every stored page, so pages answering
-	// 304 still count.
+	// furniture the page markup did not label. The filter learns them from the site's pages:
+	// a re-crawl starts from the block hashes remembered for every stored page (so pages
+	// answering 304 still count); a first crawl holds its first pages back until it has seen
+	// enough of the site to tell.
 	repeats := html.NewRepeatFilter(html.RepeatFilterConfig{})
 	for _, p := range stored {
 		if len(p.BlockKeys) > 0 {
