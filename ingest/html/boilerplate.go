@@ -89,13 +89,13 @@ func isBoilerplate(n *xhtml.Node, inContent bool) bool {
 	if hasAttr(n, "hidden") || strings.EqualFold(attr(n, "aria-hidden"), "true") || hiddenByStyle(attr(n, "style")) {
 		return true
 	}
-	w := chromeWord(attr(n, "class"))
-	if w == "" {
-		w = chromeWord(attr(n, "id"))
+	// Generators derive section ids from titles ("Pagination", "file-menu"): an id word marks
+	// furniture only on an element without a title of its own, a class word unless the title
+	// says the word (a section about menus is not a menu).
+	if w := chromeWord(attr(n, "class")); w != "" {
+		return !strings.Contains(strings.ToLower(firstHeadingText(n)), w)
 	}
-	// A section titled "File menu" or "Footer options" gets an id from its title: a titled
-	// section whose title says the word is content about menus, not a menu.
-	return w != "" && !strings.Contains(strings.ToLower(firstHeadingText(n)), w)
+	return chromeWord(attr(n, "id")) != "" && firstHeadingText(n) == ""
 }
 
 func chromeWord(s string) string {
@@ -109,17 +109,24 @@ func chromeWord(s string) string {
 	return ""
 }
 
-// firstHeadingText is the text of the first heading among n's first element descendants,
-// searched in document order but only before any other text, so it is n's own title.
+// titleChars is how much text may come before an element's first heading for that heading
+// to still be the element's title (a "Previous: … Up: …" line often does).
+const titleChars = 200
+
+// firstHeadingText is the text of n's title: its first heading, when less than titleChars of
+// other text come before it.
 func firstHeadingText(n *xhtml.Node) string {
 	var found string
+	before := 0
 	done := false
 	var walk func(*xhtml.Node)
 	walk = func(n *xhtml.Node) {
 		for c := n.FirstChild; c != nil && !done; c = c.NextSibling {
 			switch {
-			case c.Type == xhtml.TextNode && strings.TrimSpace(c.Data) != "":
-				done = true
+			case c.Type == xhtml.TextNode:
+				if before += len(strings.TrimSpace(c.Data)); before > titleChars {
+					done = true
+				}
 			case c.Type == xhtml.ElementNode && headingLevel[c.DataAtom] > 0:
 				found, done = textOf(c, nil), true
 			case c.Type == xhtml.ElementNode:

@@ -36,7 +36,9 @@ var pinnedPages = []struct {
 		absent:   []string{"Next:", "Previous:", "[Contents]"},
 		anchor:   "Options-to-cmp"},
 	{file: "texinfo/Adjusting-Output.html",
-		contains: []string{"GNU diff provides two ways to make tab-aligned columns line up correctly."},
+		// The last section's id, "Pagination", is a furniture word; its title makes it content.
+		contains: []string{"GNU diff provides two ways to make tab-aligned columns line up correctly.",
+			"The --paginate (-l) option does this by sending the diff output through the pr program."},
 		absent:   []string{"Next:", "Up:"},
 		anchor:   "Preserving-Tab-Stop-Alignment"},
 	{file: "doxygen/graph_legend.html",
