@@ -29,6 +29,9 @@ apt_install() {
 }
 
 apt_install "postgresql-$PG_MAJOR" "postgresql-client-$PG_MAJOR" poppler-utils ca-certificates chromium
+# Real HTML manuals from several generators for the extraction fidelity tests (ingest/html):
+# Sphinx, DocBook, Texinfo, Doxygen, MkDocs and a web site's release notes.
+apt_install python3.11-doc "postgresql-doc-$PG_MAJOR" diffutils-doc doxygen-doc mkdocs-doc sqlite3-doc
 
 sharedir() { "$PG_CONFIG" --sharedir 2>/dev/null || echo "/usr/share/postgresql/$PG_MAJOR"; }
 

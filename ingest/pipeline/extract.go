@@ -121,11 +121,17 @@ func Extract(ctx context.Context, fileType string, data []byte, cfg ExtractConfi
 	case TypeSVG:
 		return formats.SVG(data)
 	case TypeHTML:
-		page, err := html.Extract(bytes.NewReader(data), "text/html", &url.URL{})
+		page, err := ExtractHTML(data)
 		if err != nil {
 			return nil, err
 		}
 		return page.Document, nil
 	}
 	return nil, fmt.Errorf("%w: file type %q", lorebase.ErrUnsupported, fileType)
+}
+
+// ExtractHTML extracts an uploaded HTML file (no URL of its own) and returns the whole page,
+// word counts included.
+func ExtractHTML(data []byte) (*html.Page, error) {
+	return html.Extract(bytes.NewReader(data), "text/html", &url.URL{})
 }
