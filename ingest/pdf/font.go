@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"errors"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -38,7 +39,7 @@ type decoded struct {
 
 const maxWidthEntries = 1 << 16
 
-func loadFont(v lpdf.Value) *font {
+func loadFont(v lpdf.Value, d *document) *font {
 	if v.Kind() != lpdf.Dict {
 		return &font{est: true, guess: 500}
 	}
@@ -48,11 +49,19 @@ func loadFont(v lpdf.Value) *font {
 		f.guess = 600
 	}
 	// Both readToUnicode and lpdf's Encoder interpret the ToUnicode stream; a bomb there is
-	// refused once, up front, and the font then falls back to its encoding's defaults.
+	// refused once, up front, and the font then falls back to its encoding's defaults. The
+	// CMap is decoded through the document, which counts it and keeps it for other fonts.
 	tu := v.Key("ToUnicode")
-	refused := tu.Kind() == lpdf.Stream && guardStream(tu, func() bool { return false }) != nil
-	if !refused {
-		f.uni = readToUnicode(v)
+	refused := false
+	if tu.Kind() == lpdf.Stream {
+		cmap, err := d.stream(tu, true)
+		if errors.Is(err, errStopped) || errors.Is(err, ErrTooComplex) {
+			panic(err)
+		}
+		refused = errors.Is(err, errStreamTooLarge)
+		if !refused {
+			f.uni = readToUnicode(v, cmap)
+		}
 	}
 	if v.Key("Subtype").Name() == "Type0" {
 		f.loadComposite(v)
