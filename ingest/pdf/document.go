@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	
+
 	lpdf "github.com/ledongthuc/pdf"
 )
 
