@@ -92,11 +92,26 @@ func Extract(ctx context.Context, data []byte, cfg Config) (*ingest.Document, er
 			done <- r
 		}()
 		d, err := newDocument(data, cfg, abandoned.Load)
-		if err != nil {
+		if err == nil {
+			r.doc, r.err = d.extract()
+		} else {
 			r.err = err
-			return
 		}
-		r.doc, r.err = d.extract()
+		if (errors.Is(r.err, ErrCorrupt) || errors.Is(r.err, ErrUnsupported)) && !abandoned.Load() {
+			// Damaged cross-reference data is the most common damage: rebuild it by scanning
+			// the file, as poppler does, and try again with what is left of the budgets.
+			if fixed, ok := rebuildXref(data); ok {
+				if d2, err := newDocument(fixed, cfg, abandoned.Load); err == nil {
+					if d != nil {
+						d2.ops, d2.decoded = d.ops, d.decoded
+					}
+					if doc, err := d2.extract(); err == nil {
+						doc.Warnings = append([]string{"the file's cross-reference table is damaged; it was rebuilt by scanning the file"}, doc.Warnings...)
+						r = result{doc: doc}
+					}
+				}
+			}
+		}
 	}()
 
 	select {
