@@ -101,14 +101,27 @@ func Extract(ctx context.Context, data []byte, cfg Config) (*ingest.Document, er
 			// Damaged cross-reference data is the most common damage: rebuild it by scanning
 			// the file, as poppler does, and try again with what is left of the budgets.
 			if fixed, ok := rebuildXref(data); ok {
-				if d2, err := newDocument(fixed, cfg, abandoned.Load); err == nil {
+				doc, err := func() (*ingest.Document, error) {
+					d2, err := newDocument(fixed, cfg, abandoned.Load)
+					if err != nil {
+						return nil, err
+					}
 					if d != nil {
 						d2.ops, d2.decoded = d.ops, d.decoded
 					}
-					if doc, err := d2.extract(); err == nil {
-						doc.Warnings = append([]string{"the file's cross-reference table is damaged; it was rebuilt by scanning the file"}, doc.Warnings...)
-						r = result{doc: doc}
-					}
+					return d2.extract()
+				}()
+				switch {
+				case err == nil:
+					doc.Warnings = append([]string{"the file's cross-reference table is damaged; it was rebuilt by scanning the file"}, doc.Warnings...)
+					r = result{doc: doc}
+				case errors.Is(err, ErrPasswordProtected):
+					// Only the rebuilt table reaches the encryption dictionary.
+					r = result{err: err}
+				case encryptEntry.Match(fixed[len(data):]):
+					// Encrypted and damaged beyond decryption (e.g. the /ID is lost): the
+					// encryption is what a knowledge manager can act on.
+					r = result{err: fmt.Errorf("%w (the file is also damaged: %v)", ErrPasswordProtected, err)}
 				}
 			}
 		}

@@ -45,6 +45,19 @@ func rebuildXref(data []byte) (fixed []byte, ok bool) {
 	}
 	trailer := lastTrailer(data)
 	if trailer == nil {
+		// A file with cross-reference streams has no "trailer": the last XRef stream's
+		// dictionary carries /Root, /Encrypt, /ID and /Info.
+		last := -1
+		for _, e := range objs {
+			end := min(len(data), e.off+64)
+			if k := bytes.Index(data[e.off:end], []byte("<<")); k >= 0 && e.off > last {
+				if d := balancedDict(data[e.off+k:]); d != nil && xrefType.Match(d) && bytes.Contains(d, []byte("/Root")) {
+					trailer, last = append([]byte{}, d...), e.off
+				}
+			}
+		}
+	}
+	if trailer == nil {
 		// No trailer dictionary survives: point /Root at the catalog.
 		root := 0
 		for id, e := range objs {
@@ -57,6 +70,15 @@ func rebuildXref(data []byte) (fixed []byte, ok bool) {
 			return nil, false
 		}
 		trailer = []byte(fmt.Sprintf("<< /Root %d %d R >>", root, objs[root].gen))
+		for id, e := range objs {
+			// Keep the file's encryption visible: without it the file reads as garbage, with
+			// it the reader reports a password (or, lacking the /ID, damage) honestly.
+			end := min(len(data), e.off+256)
+			if standardFilter.Match(data[e.off:end]) {
+				trailer = []byte(fmt.Sprintf("<< /Root %d %d R /Encrypt %d %d R >>", root, objs[root].gen, id, e.gen))
+				break
+			}
+		}
 	}
 	trailer = prevEntry.ReplaceAll(trailer, nil)
 	size := []byte("/Size " + strconv.Itoa(maxID+1))
@@ -86,9 +108,11 @@ func rebuildXref(data []byte) (fixed []byte, ok bool) {
 }
 
 var (
-	catalogType = regexp.MustCompile(`^\d+\s+\d+\s+obj\s*<<(?s:.)*?/Type\s*/Catalog\b`)
-	prevEntry   = regexp.MustCompile(`/(Prev|XRefStm)\s+\d+`)
-	sizeEntry   = regexp.MustCompile(`/Size\s+\d+`)
+	catalogType    = regexp.MustCompile(`^\d+\s+\d+\s+obj\s*<<(?s:.)*?/Type\s*/Catalog\b`)
+	xrefType       = regexp.MustCompile(`/Type\s*/XRef\b`)
+	standardFilter = regexp.MustCompile(`^\d+\s+\d+\s+obj\s*<<(?s:.)*?/Filter\s*/Standard\b`)
+	prevEntry      = regexp.MustCompile(`/(Prev|XRefStm)\s+\d+`)
+	sizeEntry      = regexp.MustCompile(`/Size\s+\d+`)
 )
 
 // objHeaderBefore parses "N G " just before the "obj" at p and returns where N starts.
@@ -120,7 +144,9 @@ func objHeaderBefore(data []byte, p int) (id, gen, start int, ok bool) {
 	return id, gen, j, true
 }
 
-func isBlank(c byte) bool { return c == ' ' || c == '\r' || c == '\n' || c == '\t' || c == '\f' || c == 0 }
+func isBlank(c byte) bool {
+	return c == ' ' || c == '\r' || c == '\n' || c == '\t' || c == '\f' || c == 0
+}
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

@@ -3,6 +3,7 @@ package pdf
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -94,6 +95,29 @@ func TestBrokenXrefIsRebuilt(t *testing.T) {
 				t.Logf("F1 against the undamaged file %.3f, warnings %q", f1, doc.Warnings)
 				if f1 < 0.99 {
 					t.Errorf("F1 against the undamaged file %.3f < 0.99", f1)
+				}
+			})
+		}
+	}
+}
+
+// TestEncryptedAndDamaged: an encrypted file whose cross-reference data is damaged is
+// reported as protected by a password (what a knowledge manager can act on), never as
+// damaged. (Cutting off the tail of these samples removes their only trailer and with it the
+// inline encryption dictionary; no reader can tell such a file is encrypted, so that damage
+// is left out.)
+func TestEncryptedAndDamaged(t *testing.T) {
+	corpus(t)
+	for _, name := range []string{"encryption/rc4-40.pdf", "encryption/aes-128.pdf", "encryption/aes-256-r6.pdf"} {
+		data := readCorpus(t, name)
+		for dname, damage := range damages() {
+			if dname == "truncated tail" && name != "encryption/aes-256-r6.pdf" {
+				continue
+			}
+			t.Run(name+"/"+dname, func(t *testing.T) {
+				_, err := Extract(context.Background(), damage(data), Config{Timeout: time.Minute})
+				if !errors.Is(err, ErrPasswordProtected) || strings.Contains(err.Error(), "damaged and could not") {
+					t.Fatalf("err = %v, want ErrPasswordProtected", err)
 				}
 			})
 		}
