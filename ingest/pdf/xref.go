@@ -17,14 +17,26 @@ import (
 // built only from object streams whose xref stream is lost stays unreadable (poppler cannot
 // read those either). ok is false when no object or no document catalog was found.
 func rebuildXref(data []byte) (fixed []byte, ok bool) {
-	type entry struct {
-		off int
-		gen int
-	}
-	objs := map[int]entry{}
+	return rebuildXrefWith(data, nil)
+}
+
+// maxObjectID is the highest object number defined in data.
+func maxObjectID(data []byte) int {
+	_, maxID := scanObjects(data)
+	return maxID
+}
+
+type objEntry struct {
+	off int
+	gen int
+}
+
+// scanObjects finds every "obj" keyword that is not the end of "endobj" and is preceded by
+// "N G": objects may start mid-line ("endobj64 0 obj<<" in files with CR line ends or none
+// at all). The last definition of a number wins.
+func scanObjects(data []byte) (map[int]objEntry, int) {
+	objs := map[int]objEntry{}
 	maxID := 0
-	// Every "obj" keyword that is not the end of "endobj" and is preceded by "N G": objects
-	// may start mid-line ("endobj64 0 obj<<" in files with CR line ends or none at all).
 	for i := 0; ; {
 		k := bytes.Index(data[i:], []byte("obj"))
 		if k < 0 {
@@ -36,14 +48,22 @@ func rebuildXref(data []byte) (fixed []byte, ok bool) {
 			continue // "object"
 		}
 		if id, gen, start, ok := objHeaderBefore(data, p); ok && id > 0 && id < 1<<23 {
-			objs[id] = entry{start, gen}
+			objs[id] = objEntry{start, gen}
 			maxID = max(maxID, id)
 		}
 	}
+	return objs, maxID
+}
+
+// rebuildXrefWith is rebuildXref with a given trailer dictionary (nil: found in the file).
+func rebuildXrefWith(data, trailer []byte) (fixed []byte, ok bool) {
+	objs, maxID := scanObjects(data)
 	if len(objs) == 0 {
 		return nil, false
 	}
-	trailer := lastTrailer(data)
+	if trailer == nil {
+		trailer = lastTrailer(data)
+	}
 	if trailer == nil {
 		// A file with cross-reference streams has no "trailer": the last XRef stream's
 		// dictionary carries /Root, /Encrypt, /ID and /Info.
