@@ -27,6 +27,10 @@ type font struct {
 	est     bool    // no metrics at all: widths are guessed
 	guess   float64 // guessed advance for est fonts
 	bold    bool
+	// builtin is the encoding of the embedded font program, for the codes that neither the
+	// ToUnicode map nor the Differences (differs) define.
+	builtin map[byte]string
+	differs map[byte]bool
 	// table caches the decoding of all 256 one-byte codes: lpdf's Differences decoder walks
 	// the whole Differences array for every byte, which was a fifth of extraction time.
 	table *[256]decoded
@@ -70,6 +74,27 @@ func loadFont(v lpdf.Value, d *document) *font {
 	if !refused {
 		lf := lpdf.Font{V: v}
 		f.enc = lf.Encoder()
+	}
+	// Codes the font dictionary leaves to the font program's own encoding.
+	switch enc := v.Key("Encoding"); {
+	case enc.Kind() == lpdf.Null && v.Key("Subtype").Name() == "Type1",
+		enc.Kind() == lpdf.Dict && enc.Key("BaseEncoding").IsNull():
+		if f.builtin = d.builtinEncoding(v); f.builtin != nil {
+			f.differs = map[byte]bool{}
+			diffs := enc.Key("Differences")
+			code := -1
+			for i := 0; i < diffs.Len() && i < 512; i++ {
+				switch x := diffs.Index(i); x.Kind() {
+				case lpdf.Integer:
+					code = int(x.Int64())
+				case lpdf.Name:
+					if code >= 0 && code < 256 {
+						f.differs[byte(code)] = true
+					}
+					code++
+				}
+			}
+		}
 	}
 	f.first = int(v.Key("FirstChar").Int64())
 	ws := v.Key("Widths")
@@ -162,6 +187,9 @@ func (f *font) decodeCode(code string) (text string, ok bool) {
 		if f.twoByte {
 			return "", false
 		}
+	}
+	if s, ok := f.builtin[code[0]]; ok && len(code) == 1 && !f.differs[code[0]] {
+		return clean(s)
 	}
 	switch {
 	case f.noMap:
