@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	lpdf "github.com/ledongthuc/pdf"
+	pdffont "github.com/pdfcpu/pdfcpu/pkg/font"
 )
 
 // A simple font without /Encoding (or whose /Differences leave codes undefined) uses the
@@ -115,4 +116,57 @@ func uniName(name string) (string, bool) {
 		return "", false
 	}
 	return string(rune(n)), true
+}
+
+// coreFontName maps a font's base name to one of the 14 standard fonts whose metrics every
+// reader knows, or "". Old producers (and many slide tools) use these fonts without embedding
+// them and without /Widths; guessed widths then glue or split words.
+func coreFontName(base string) string {
+	if i := strings.IndexByte(base, '+'); i == 6 {
+		base = base[i+1:] // subset prefix
+	}
+	if pdffont.IsCoreFont(base) {
+		return base
+	}
+	family, style := base, ""
+	if i := strings.IndexAny(base, ",-"); i >= 0 {
+		family, style = base[:i], strings.ToLower(base[i+1:])
+	}
+	bold := strings.Contains(style, "bold")
+	italic := strings.Contains(style, "italic") || strings.Contains(style, "oblique")
+	switch strings.TrimSuffix(strings.TrimSuffix(family, "MT"), "PS") {
+	case "Arial", "Helvetica":
+		return pick(bold, italic, "Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Helvetica-BoldOblique")
+	case "TimesNewRoman", "Times":
+		return pick(bold, italic, "Times-Roman", "Times-Bold", "Times-Italic", "Times-BoldItalic")
+	case "CourierNew", "Courier":
+		return pick(bold, italic, "Courier", "Courier-Bold", "Courier-Oblique", "Courier-BoldOblique")
+	}
+	return ""
+}
+
+func pick(bold, italic bool, regular, b, i, bi string) string {
+	switch {
+	case bold && italic:
+		return bi
+	case bold:
+		return b
+	case italic:
+		return i
+	}
+	return regular
+}
+
+// coreWidths returns the widths of codes 0-255 (WinAnsi glyphs) of a standard font; 0 marks
+// codes without a glyph.
+func coreWidths(name string) []float64 {
+	ws := make([]float64, 256)
+	for c := 32; c < 256; c++ {
+		// pdfcpu answers 1000 for a code without a glyph; real 1000-unit glyphs (the
+		// em dash, "AE") are rare enough to be estimated instead.
+		if w, err := pdffont.CharWidth(name, rune(c)); err == nil && w > 0 && w != 1000 {
+			ws[c] = float64(w)
+		}
+	}
+	return ws
 }

@@ -108,6 +108,11 @@ func loadFont(v lpdf.Value, d *document) *font {
 	for i := 0; i < ws.Len() && i < 256; i++ {
 		f.widths = append(f.widths, ws.Index(i).Float64()*scale)
 	}
+	if len(f.widths) == 0 && v.Key("Subtype").Name() != "Type3" {
+		if core := coreFontName(base); core != "" {
+			f.widths, f.first = coreWidths(core), 0
+		}
+	}
 	f.est = len(f.widths) == 0
 	var t [256]decoded
 	for c := range 256 {

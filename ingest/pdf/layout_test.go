@@ -179,6 +179,11 @@ func TestRunningHeadersAndPageNumbers(t *testing.T) {
 	}
 	pages[2] = append(pages[2], line{y: 20, size: 9, text: "- 3 -"})
 	removeRunning(pages)
+	// The running header stays once, on the first page; page numbers go everywhere.
+	if pages[0][0].text != "ACME Router X200 — User Manual" {
+		t.Errorf("page 1 lost the first copy of the running header: %q", pages[0][0].text)
+	}
+	pages[0] = pages[0][1:]
 	for i, p := range pages {
 		for _, l := range p {
 			if l.text != "body text line" {
