@@ -156,6 +156,9 @@ func (d *document) decode(v lpdf.Value) (s decodedStream, err error) {
 	case gerr != nil:
 		return s, gerr
 	}
+	if k := sanitizeContent(buf.Bytes()[len(wrapperHead):]); k < int(n) {
+		buf.Truncate(len(wrapperHead) + k)
+	}
 	return wrap(&buf), er.err
 }
 

@@ -235,8 +235,15 @@ func clean(s string) (string, bool) {
 		}
 		return r
 	}, s)
+	if strings.ContainsAny(out, "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06") {
+		out = ligatures.Replace(out)
+	}
 	return out, ok
 }
+
+// ligatures spells out the Latin typographic ligatures: "ﬁle" is not the word "file" to a
+// search index or a reader's query (poppler decomposes them too).
+var ligatures = strings.NewReplacer("\ufb00", "ff", "\ufb01", "fi", "\ufb02", "fl", "\ufb03", "ffi", "\ufb04", "ffl", "\ufb05", "st", "\ufb06", "st")
 
 // width returns a code's advance in 1/1000 em and whether it came from the font's metrics.
 func (f *font) width(code string) (float64, bool) {

@@ -245,3 +245,19 @@ func TestRotatedTextReadsAlongItsBaseline(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestSanitizeContent(t *testing.T) {
+	for in, want := range map[string]string{
+		`/Span<</ActualText(a\protect b)>>BDC (x\(y\)\\z\101) Tj EMC`: `/Span<</ActualText(aprotect b)>>BDC (x\(y\)\\z\101) Tj EMC`,
+		`% comment \q (
+(ok\q)`: `% comment \q (
+(okq)`,
+		"BI /W 1 ID \\q(( EI (a\\q) Tj": "BI /W 1 ID \\q(( EI (aq) Tj",
+		`(nothing to do)`: `(nothing to do)`,
+	} {
+		b := []byte(in)
+		if got := string(b[:sanitizeContent(b)]); got != want {
+			t.Errorf("sanitize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
