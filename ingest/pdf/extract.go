@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -199,7 +200,7 @@ func (d *document) extract() (*ingest.Document, error) {
 		return nil, ErrNoText
 	}
 
-	removeRunning(perPage)
+	removeRunning(perPage, slideDeck(pages))
 	var paras []paragraph
 	for i, lines := range perPage {
 		paras = append(paras, paragraphs(i+1, lines)...)
@@ -257,6 +258,32 @@ func pageList(r *lpdf.Reader, maxPages int) (pages []lpdf.Value, truncated bool,
 		return nil, false, fmt.Errorf("%w: the document has no pages", ErrCorrupt)
 	}
 	return pages, truncated, nil
+}
+
+// slideDeck reports whether most pages are landscape: slides, which do not flow into each
+// other, so a line repeated on each of them (the talk's title, author and event) is context for
+// every slide rather than a running header that splits paragraphs.
+func slideDeck(pages []lpdf.Value) (deck bool) {
+	defer func() {
+		if recover() != nil {
+			deck = false
+		}
+	}()
+	wide := 0
+	for _, p := range pages {
+		box := inherited(p, "MediaBox")
+		if box.Len() == 4 {
+			w := math.Abs(box.Index(2).Float64() - box.Index(0).Float64())
+			h := math.Abs(box.Index(3).Float64() - box.Index(1).Float64())
+			if rot := inherited(p, "Rotate").Int64(); rot%180 != 0 {
+				w, h = h, w
+			}
+			if w > 1.2*h {
+				wide++
+			}
+		}
+	}
+	return wide > len(pages)/2
 }
 
 // countShared records how many pages draw each content stream, so that streams shared by

@@ -24,7 +24,10 @@ var pageNumberRE = regexp.MustCompile(`(?i)^(page|p\.|seite|pág\.?|página)?\s*
 
 // removeRunning drops running headers and footers from pages in place, except their first
 // occurrence, and page numbers, and reports how many lines it removed.
-func removeRunning(pages [][]line) int {
+//
+// On slides (keepRepeated) only page numbers go: slides do not flow into each other, and the
+// line each one repeats (talk, author, event) is context for every slide.
+func removeRunning(pages [][]line, keepRepeated bool) int {
 	if len(pages) < 2 {
 		return 0
 	}
@@ -42,6 +45,9 @@ func removeRunning(pages [][]line) int {
 		}
 	}
 	need := max(minRunningPages, (len(pages)+1)/2)
+	if keepRepeated {
+		need = len(pages) + 1 // nothing repeats often enough
+	}
 	removed := 0
 	keptOnce := map[string]bool{}
 	for p, lines := range pages {
