@@ -28,6 +28,7 @@ type document struct {
 
 	decoded int64 // bytes decoded so far (cache hits cost nothing)
 	ops     int64 // content operators run so far
+	bombs   int   // streams refused as too large: damage no cross-reference repair can fix
 
 	// cache holds decoded streams by stream identity (see streamKey); cached is the bytes
 	// it holds, capped at maxCacheBytes so a document cannot pin unbounded memory.
@@ -154,6 +155,7 @@ func (d *document) decode(v lpdf.Value) (s decodedStream, err error) {
 	case n > left:
 		return s, errTooComplex{fmt.Sprintf("more than %d MiB of decoded streams (the limit for one document)", d.cfg.MaxDecodedBytes>>20)}
 	case gerr != nil:
+		d.bombs++
 		return s, gerr
 	}
 	if k := sanitizeContent(buf.Bytes()[len(wrapperHead):]); k < int(n) {

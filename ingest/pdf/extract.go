@@ -98,7 +98,7 @@ func Extract(ctx context.Context, data []byte, cfg Config) (*ingest.Document, er
 		} else {
 			r.err = err
 		}
-		if (errors.Is(r.err, ErrCorrupt) || errors.Is(r.err, ErrUnsupported)) && !abandoned.Load() {
+		if (errors.Is(r.err, ErrCorrupt) || errors.Is(r.err, ErrUnsupported)) && !abandoned.Load() && (d == nil || d.bombs == 0) {
 			// Damaged cross-reference data is the most common damage: rebuild it by scanning
 			// the file, as poppler does, and try again with what is left of the budgets.
 			if fixed, ok := rebuildXref(data); ok {
