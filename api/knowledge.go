@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lorebase/lorebase"
+	"github.com/lorebase/lorebase/ingest/pdf"
 	"github.com/lorebase/lorebase/ingest/pipeline"
 )
 
@@ -284,6 +285,9 @@ func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return lorebase.Errorf(lorebase.ErrUnsupported, "Unsupported media type: %s", strings.TrimPrefix(err.Error(), lorebase.ErrUnsupported.Error()+": "))
 	}
+	if data, err = decryptUpload(r, fileType, data, ve); err != nil {
+		return err
+	}
 	common := knowledgeCommon{}
 	if v := r.FormValue("title"); v != "" {
 		common.Title = &v
@@ -309,6 +313,31 @@ func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeData(w, http.StatusAccepted, created)
 	return nil
+}
+
+// decryptUpload applies the optional "password" field of a file upload: a protected PDF is
+// decrypted here and stored without its protection, so the password never reaches the
+// database, a job's arguments or a log line, and is never echoed back.
+func decryptUpload(r *http.Request, fileType string, data []byte, ve *lorebase.ValidationError) ([]byte, error) {
+	pw := r.FormValue("password")
+	delete(r.MultipartForm.Value, "password")
+	if pw == "" {
+		return data, nil
+	}
+	if fileType != pipeline.TypePDF {
+		ve.Add("password", "applies to PDF files only")
+		return nil, ve
+	}
+	clear, err := pdf.Decrypt(data, pw)
+	switch {
+	case errors.Is(err, pdf.ErrWrongPassword):
+		ve.Add("password", "does not open this PDF")
+		return nil, ve
+	case err != nil:
+		ve.Add("file", "could not be decrypted: the PDF is damaged")
+		return nil, ve
+	}
+	return clear, nil
 }
 
 // splitIDs reads a comma-separated list or a JSON array.
