@@ -13,16 +13,17 @@ import (
 //
 //   - Q&A pairs, which index in milliseconds, run on their own queue (QueueQA) with their own
 //     workers: no number of slow uploads or crawls can make a Q&A pair wait for a worker.
-//   - Heavy jobs (files, crawls) of one organization run at most OrganizationConcurrency at a
-//     time across every worker process. A heavy job counts the organization's heavy jobs that
-//     River shows running and started before it (by attempted_at, then id, so two jobs starting
-//     together never both yield); when the organization is at its limit the job snoozes
-//     (JobSnooze does not spend an attempt) and its worker takes the next job, another
-//     organization's. The item stays pending meanwhile.
+//   - In each worker process, the heavy jobs (files, crawls) of one organization hold at most
+//     OrganizationConcurrency of its workers (default: all but one), so every process always
+//     keeps a worker that another organization's upload can take. A heavy job counts its
+//     organization's heavy jobs running in the same process (River's attempted_by) that started
+//     before it (by attempted_at, then id, so two jobs starting together never both yield);
+//     at the limit the job snoozes (JobSnooze does not spend an attempt) and the worker takes
+//     the next job, another organization's. The item stays pending meanwhile.
 //
-// With the default of half the workers, one tenant can hold at most half of them, so another
-// tenant's upload starts as soon as the free workers have skipped past the first tenant's
-// queued jobs, each skip a fetch and a snooze.
+// Counting per process, not across all of them, keeps the share right whatever the number of
+// worker machines: a lone tenant uploading a whole manual folder still gets all but one worker
+// of each process, while a tenant whose documents are slow cannot hold every worker.
 
 // QueueQA is the queue of Q&A pair jobs.
 const QueueQA = "qa"
@@ -39,20 +40,22 @@ func fairSnooze() time.Duration {
 // heavyKinds are the job kinds whose concurrency is limited per organization.
 var heavyKinds = []string{IngestFileArgs{}.Kind(), CrawlSiteArgs{}.Kind()}
 
-// runningAhead counts an organization's heavy jobs that are running and started before the
-// given job. The running set is small (at most the total worker count), so this is cheap.
+// runningAhead counts an organization's heavy jobs running in the same process (the last
+// client in attempted_by) that started before the given job. The running set is small (at most
+// the total worker count), so this is cheap.
 const runningAhead = `SELECT count(*) FROM river_job j
 JOIN knowledge_items k ON k.id = (j.args->>'item_id')::uuid
 WHERE j.state = 'running' AND j.kind = ANY($1) AND j.id <> $2 AND k.organization_id = $3
+  AND j.attempted_by[cardinality(j.attempted_by)] = $4
   AND (j.attempted_at, j.id) < (SELECT attempted_at, id FROM river_job WHERE id = $2)`
 
 // waitTurn returns a snooze when the organization already runs its share of heavy jobs.
 func (in *ingestor) waitTurn(ctx context.Context, job *attempts, orgID string) error {
-	if !job.heavy || job.id == 0 || in.deps.orgConcurrency <= 0 {
+	if !job.heavy || job.id == 0 || job.client == "" || in.deps.orgConcurrency <= 0 {
 		return nil
 	}
 	var ahead int
-	if err := in.deps.Pool.QueryRow(ctx, runningAhead, heavyKinds, job.id, orgID).Scan(&ahead); err != nil {
+	if err := in.deps.Pool.QueryRow(ctx, runningAhead, heavyKinds, job.id, orgID, job.client).Scan(&ahead); err != nil {
 		return err
 	}
 	if ahead >= in.deps.orgConcurrency {

@@ -101,10 +101,15 @@ type attempts struct {
 	id                   int64
 	heavy                bool
 	attempt, maxAttempts int
+	client               string // the River client (worker process) running this attempt
 }
 
 func attemptOf[T river.JobArgs](job *river.Job[T]) *attempts {
-	return &attempts{id: job.ID, heavy: slices.Contains(heavyKinds, job.Kind), attempt: job.Attempt, maxAttempts: job.MaxAttempts}
+	a := &attempts{id: job.ID, heavy: slices.Contains(heavyKinds, job.Kind), attempt: job.Attempt, maxAttempts: job.MaxAttempts}
+	if n := len(job.AttemptedBy); n > 0 {
+		a.client = job.AttemptedBy[n-1]
+	}
+	return a
 }
 
 // embed embeds chunks, reporting progress after every batch.

@@ -24,8 +24,8 @@ type Config struct {
 	// too, so a live job is not run twice. Jobs are idempotent either way. Default 5 minutes.
 	RescueAfter time.Duration
 	// OrganizationConcurrency is how many file and crawl jobs of one organization may run at
-	// once across all worker processes (see fairness.go); default half of Concurrency, at
-	// least 1.
+	// once in this process (see fairness.go); default Concurrency-1, at least 1, so one worker
+	// is always left for other organizations.
 	OrganizationConcurrency int
 	// QAConcurrency is how many Q&A pair jobs run at once on their own queue; default 2.
 	QAConcurrency int
@@ -46,7 +46,7 @@ func Run(ctx context.Context, pool *pgxpool.Pool, deps *Deps, cfg Config, logger
 		cfg.RescueAfter = 5 * time.Minute
 	}
 	if cfg.OrganizationConcurrency <= 0 {
-		cfg.OrganizationConcurrency = max(1, cfg.Concurrency/2)
+		cfg.OrganizationConcurrency = max(1, cfg.Concurrency-1)
 	}
 	if cfg.QAConcurrency <= 0 {
 		cfg.QAConcurrency = qaWorkersDefault

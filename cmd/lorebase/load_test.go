@@ -200,7 +200,7 @@ func TestLoadTwoServersTwoWorkers(t *testing.T) {
 	}
 	var workers []*lbProcess
 	for range 2 {
-		workers = append(workers, startLorebase(t, bin, "worker", "worker", "--database-url", db.URL, "--concurrency", "2",
+		workers = append(workers, startLorebase(t, bin, "worker", "worker", "--database-url", db.URL, "--concurrency", "4",
 			"--crawl-allow-private", "--crawl-delay", "5ms"))
 	}
 	for _, s := range servers {

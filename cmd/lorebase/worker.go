@@ -26,7 +26,7 @@ type workerOptions struct {
 func (o *workerOptions) register(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&o.concurrency, "concurrency", 4, "jobs processed at once by this process")
 	cmd.Flags().IntVar(&o.orgConc, "org-concurrency", 0,
-		"file and crawl jobs of one organization running at once across all workers (0: half of --concurrency, at least 1)")
+		"file and crawl jobs of one organization running at once in this process (0: --concurrency minus 1, at least 1)")
 	cmd.Flags().IntVar(&o.qaConc, "qa-concurrency", 0, "Q&A pair jobs processed at once on their own queue (0: 2)")
 	cmd.Flags().DurationVar(&o.rescueAfter, "rescue-after", 5*time.Minute,
 		"run a job again when it has been running this long and past its own timeout (its worker is presumed dead)")
