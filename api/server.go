@@ -23,6 +23,9 @@ type Config struct {
 	TrustProxy      bool     // take the client IP from X-Forwarded-For
 	UploadLimit     int64    // bytes; default UploadLimitDefault
 	SessionLifetime time.Duration
+	// WidgetHosts are the origins that serve widget iframes: their requests get CORS, and their
+	// page origin is the X-Embed-Origin header (API.md, "Browser widgets").
+	WidgetHosts []string
 }
 
 // UploadLimitDefault bounds a knowledge file upload.
@@ -70,6 +73,8 @@ type Deps struct {
 	Answerer        Answerer
 	Idempotency     Idempotency
 	Gaps            Gaps
+	WidgetConfigs   WidgetConfigs
+	Feedback        FeedbackStore
 }
 
 // Server is the HTTP API.
@@ -84,12 +89,19 @@ type Server struct {
 	mux     *http.ServeMux
 	routes  []route
 	handler http.Handler
+
+	// widgetHosts holds the normalized widget host origins; widgetMetrics counts feedback and telemetry.
+	widgetHosts   map[string]bool
+	widgetMetrics *widgetMetrics
 }
 
 // New wires the server.
 func New(deps Deps, cfg Config, logger *slog.Logger) (*Server, error) {
 	if len(cfg.JWTKey) < 32 {
 		return nil, errors.New("api: the widget-token signing key must be at least 32 bytes")
+	}
+	if deps.WidgetConfigs == nil || deps.Feedback == nil {
+		return nil, errors.New("api: the widget-config and feedback stores are required")
 	}
 	if cfg.UploadLimit <= 0 {
 		cfg.UploadLimit = UploadLimitDefault
@@ -107,6 +119,13 @@ func New(deps Deps, cfg Config, logger *slog.Logger) (*Server, error) {
 		metrics: newMetrics(deps.Database),
 		mux:     http.NewServeMux(),
 	}
+	s.widgetHosts = make(map[string]bool, len(cfg.WidgetHosts))
+	for _, h := range cfg.WidgetHosts {
+		if h = normalizeOrigin(h); h != "" {
+			s.widgetHosts[h] = true
+		}
+	}
+	s.widgetMetrics = newWidgetMetrics(s.metrics.registry)
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		for _, p := range rt.patterns() {
