@@ -12,6 +12,7 @@ func near(a, b float64) bool { return math.Abs(a-b) < 1e-4 }
 
 // The expected values are computed by hand in the comments.
 func TestRankingMetrics(t *testing.T) {
+	t.Parallel()
 	rel := set([]string{"b", "d"})
 	ranked := []string{"a", "b", "c", "d"}
 	for _, tc := range []struct {
@@ -42,6 +43,7 @@ func TestRankingMetrics(t *testing.T) {
 }
 
 func TestPercentile(t *testing.T) {
+	t.Parallel()
 	var ds []time.Duration
 	for i := 10; i >= 1; i-- { // unsorted on purpose
 		ds = append(ds, time.Duration(i)*10*time.Millisecond)
