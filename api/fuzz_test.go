@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lorebase/lorebase/api"
 	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/store"
 	"github.com/lorebase/lorebase/store/storetest"
@@ -33,7 +34,8 @@ func FuzzDecodeRequest(f *testing.F) {
 		f.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := newServerWith(f, db, orgs, logger, offline.NewEmbedder(storetest.VectorDims), offline.NewAnswerer(offline.AnswererConfig{}))
+	s := newServerWith(f, db, orgs, logger, offline.NewEmbedder(storetest.VectorDims), offline.NewAnswerer(offline.AnswererConfig{}),
+		api.Config{JWTKey: testKey, UploadLimit: testUploadLimit})
 	h := s.Handler()
 	send := func(path, contentType string, body []byte) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("POST", path, bytes.NewReader(body))

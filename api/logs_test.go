@@ -17,15 +17,12 @@ import (
 	"time"
 
 	"github.com/lorebase/lorebase"
-	"github.com/lorebase/lorebase/answer"
 	"github.com/lorebase/lorebase/api"
 	"github.com/lorebase/lorebase/ingest/chunk"
 	"github.com/lorebase/lorebase/ingest/crawl"
 	"github.com/lorebase/lorebase/llm"
 	"github.com/lorebase/lorebase/llm/openai"
 	"github.com/lorebase/lorebase/llm/openai/openaitest"
-	"github.com/lorebase/lorebase/retrieval"
-	"github.com/lorebase/lorebase/store"
 	"github.com/lorebase/lorebase/store/storetest"
 	"github.com/lorebase/lorebase/worker"
 )
@@ -87,36 +84,10 @@ func setupLogged(t *testing.T) *loggedWorld {
 // newLoggedServer is newServer with the given logger, embedder and chat model.
 func (w *loggedWorld) newLoggedServer(logger *slog.Logger, embedder llm.Embedder, chat llm.ChatModel) (*api.Server, *httptest.Server) {
 	w.t.Helper()
-	s := newServerWith(w.t, w.db, w.orgs, logger, embedder, chat)
+	s := newServerWith(w.t, w.db, w.orgs, logger, embedder, chat, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit})
 	ts := httptest.NewServer(s.Handler())
 	w.t.Cleanup(ts.Close)
 	return s, ts
-}
-
-// newServerWith wires a server the way newServer does, for callers without an env (fuzz
-// targets) or with their own logger and models.
-func newServerWith(tb testing.TB, db *storetest.DB, orgs *store.Organizations, logger *slog.Logger, embedder llm.Embedder, chat llm.ChatModel) *api.Server {
-	tb.Helper()
-	pool := db.Pool
-	inserter, err := worker.NewInsertClient(pool, logger)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	searcher, err := retrieval.New(pool, retrieval.Config{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s, err := api.New(api.Deps{
-		Database: store.NewDatabase(pool), Orgs: orgs, Limiter: store.NewRateLimiter(pool), Assistants: store.NewAssistants(pool),
-		Knowledge: worker.NewKnowledge(pool, inserter), KnowledgeReader: store.NewKnowledge(pool),
-		Threads: store.NewThreads(pool), Contexts: store.NewContexts(pool), Idempotency: store.NewIdempotency(pool),
-		Gaps: store.NewGaps(pool), WidgetConfigs: store.NewWidgetConfigs(pool), Feedback: store.NewFeedback(pool),
-		Answerer: answer.New(searcher, embedder, chat, answer.Config{Extractive: isExtractive(chat)}),
-	}, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit}, logger)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return s
 }
 
 func (w *loggedWorld) startLoggedWorker(logger *slog.Logger, embedder llm.Embedder) {

@@ -14,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/lorebase/lorebase"
-	"github.com/lorebase/lorebase/answer"
 )
 
 type messageInput struct {
@@ -100,36 +99,22 @@ func idempotencyScope(t lorebase.Thread, key string) string {
 	return t.Kind + ":" + t.ID + ":" + key
 }
 
-// answerMessage stores the user's message, answers it and stores the reply. The user message
-// is kept whatever happens to the answer, so a retry or a human can pick it up.
+// answerMessage runs the turn through the conversation service: the user's message is saved
+// first and kept whatever happens to the answer, so a retry or a human can pick it up. A stream
+// opens only once the message is saved, so earlier failures are plain error responses.
 func (s *Server) answerMessage(w http.ResponseWriter, r *http.Request, t lorebase.Thread, content string, meta json.RawMessage, stream bool) (*messageReply, int, error) {
 	ctx := r.Context()
-	history, err := s.deps.Threads.Recent(ctx, t.ID, historyTurns)
+	turn, err := s.conversations.Begin(ctx, t, content, meta)
 	if err != nil {
 		return nil, 0, err
 	}
-	extend := time.Duration(0)
-	if t.Kind == lorebase.ThreadSession {
-		extend = s.cfg.SessionLifetime
-	}
-	userMsg, expires, err := s.deps.Threads.AddMessage(ctx, t, lorebase.Message{Sender: lorebase.SenderUser, Content: content, Metadata: meta}, extend)
-	if err != nil {
-		return nil, 0, err
-	}
-	assistant, err := s.deps.Assistants.Get(ctx, t.OrganizationID, t.AssistantID)
-	if err != nil {
-		return nil, 0, err
-	}
-	req := answer.Request{OrganizationID: t.OrganizationID, Assistant: assistant, Traits: s.traitsFor(ctx, t), History: history,
-		Question: content, Locale: t.Locale}
-
 	var sse *sseWriter
 	var onToken func(string) error
 	if stream {
 		sse = newSSE(w)
 		onToken = func(tok string) error { return sse.send(map[string]any{"type": "token", "text": tok}) }
 	}
-	rep, err := s.deps.Answerer.Answer(ctx, req, onToken)
+	ex, err := s.conversations.Finish(ctx, turn, onToken)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, 0, ctx.Err()
@@ -142,26 +127,7 @@ func (s *Server) answerMessage(w http.ResponseWriter, r *http.Request, t lorebas
 		}
 		return nil, 0, err
 	}
-	replyMeta := rep.Metadata()
-	// Widgets flag answers the assistant is not sure of (API.md, "Reply metadata").
-	replyMeta["assistant_unsure"] = !rep.Grounded
-	metaOut, _ := json.Marshal(replyMeta)
-	bg := context.WithoutCancel(ctx)
-	assistantMsg, exp2, err := s.deps.Threads.AddMessage(bg, t, lorebase.Message{Sender: lorebase.SenderAssistant, Content: rep.Content,
-		Sources: rep.Sources, Metadata: metaOut}, extend)
-	if err != nil {
-		return nil, 0, err
-	}
-	if exp2 != nil {
-		expires = exp2
-	}
-	if rep.AnswerMode == answer.ModeAbstain {
-		tid, aid := t.ID, t.AssistantID
-		if gerr := s.deps.Gaps.Record(bg, t.OrganizationID, lorebase.KnowledgeGap{AssistantID: &aid, ThreadID: &tid, Question: rep.Query,
-			Language: rep.Language, BestScore: rep.Confidence}); gerr != nil {
-			loggerFrom(ctx).Warn("knowledge gap not recorded", slog.String("error", gerr.Error()))
-		}
-	}
+	userMsg, assistantMsg, expires := ex.UserMessage, ex.AssistantMessage, ex.ExpiresAt
 	userMsg.Sources = []lorebase.Source{}
 	if assistantMsg.Sources == nil {
 		assistantMsg.Sources = []lorebase.Source{}

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lorebase/lorebase"
+	"github.com/lorebase/lorebase/conversation"
 )
 
 // Config holds the server's settings; zero values take the defaults.
@@ -102,6 +103,9 @@ type Server struct {
 	routes  []route
 	handler http.Handler
 
+	// conversations runs a message's turn (history, both messages, the gap) below HTTP.
+	conversations *conversation.Service
+
 	// widgetHosts holds the normalized widget host origins; widgetMetrics counts feedback and telemetry.
 	widgetHosts   map[string]bool
 	widgetMetrics *widgetMetrics
@@ -131,6 +135,8 @@ func New(deps Deps, cfg Config, logger *slog.Logger) (*Server, error) {
 		statics = append(statics, normalizeOrigin(o))
 	}
 	s := &Server{
+		conversations: conversation.New(deps.Threads, deps.Assistants, deps.Contexts, deps.Answerer, deps.Gaps,
+			conversation.Config{HistoryTurns: historyTurns, SessionLifetime: cfg.SessionLifetime}, logger),
 		cfg: cfg, logger: logger, deps: deps, orgs: deps.Orgs, limiter: deps.Limiter,
 		origins: &originSet{load: deps.Orgs.AllowedOrigins, static: statics, ttl: 10 * time.Second},
 		metrics: newMetrics(deps.Database),

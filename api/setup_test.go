@@ -91,37 +91,47 @@ func setup(t *testing.T, opts ...func(*env)) *env {
 func (e *env) newServer() (*api.Server, *httptest.Server) {
 	e.t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	inserter, err := worker.NewInsertClient(e.db.Pool, logger)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	searcher, err := retrieval.New(e.db.Pool, retrieval.Config{})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	s, err := api.New(api.Deps{
-		Database:        store.NewDatabase(e.db.Pool),
-		Orgs:            e.orgs,
-		Limiter:         store.NewRateLimiter(e.db.Pool),
-		Assistants:      store.NewAssistants(e.db.Pool),
-		Knowledge:       worker.NewKnowledge(e.db.Pool, inserter),
-		KnowledgeReader: store.NewKnowledge(e.db.Pool),
-		Threads:         store.NewThreads(e.db.Pool),
-		Contexts:        store.NewContexts(e.db.Pool),
-		Idempotency:     store.NewIdempotency(e.db.Pool),
-		Gaps:            store.NewGaps(e.db.Pool),
-		WidgetConfigs:   store.NewWidgetConfigs(e.db.Pool),
-		Feedback:        store.NewFeedback(e.db.Pool),
-		Answerer:        answer.New(searcher, offline.NewEmbedder(storetest.VectorDims), e.chat(), answer.Config{Extractive: isExtractive(e.chat())}),
-	}, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit, SessionLifetime: e.sessionLifetime,
-		WidgetHosts: e.widgetHosts,
-		TrustProxy:  e.cfg.TrustProxy, TrustedProxyHops: e.cfg.TrustedProxyHops, Widget: e.cfg.Widget, BodyReadTimeout: e.cfg.BodyReadTimeout}, logger)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	s := newServerWith(e.t, e.db, e.orgs, logger, offline.NewEmbedder(storetest.VectorDims), e.chat(),
+		api.Config{JWTKey: testKey, UploadLimit: testUploadLimit, SessionLifetime: e.sessionLifetime, WidgetHosts: e.widgetHosts,
+			TrustProxy: e.cfg.TrustProxy, TrustedProxyHops: e.cfg.TrustedProxyHops, Widget: e.cfg.Widget, BodyReadTimeout: e.cfg.BodyReadTimeout})
 	ts := httptest.NewServer(s.Handler())
 	e.t.Cleanup(ts.Close)
 	return s, ts
+}
+
+// newServerWith is the one wiring of a server over a test database for every api test (the
+// env, the logging world, the fuzz target): the real stores, the knowledge service with an
+// insert-only River client, retrieval and the answer engine with the given models.
+func newServerWith(tb testing.TB, db *storetest.DB, orgs *store.Organizations, logger *slog.Logger, embedder llm.Embedder, chat llm.ChatModel, cfg api.Config) *api.Server {
+	tb.Helper()
+	pool := db.Pool
+	inserter, err := worker.NewInsertClient(pool, logger)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	searcher, err := retrieval.New(pool, retrieval.Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := api.New(api.Deps{
+		Database:        store.NewDatabase(pool),
+		Orgs:            orgs,
+		Limiter:         store.NewRateLimiter(pool),
+		Assistants:      store.NewAssistants(pool),
+		Knowledge:       worker.NewKnowledge(pool, inserter),
+		KnowledgeReader: store.NewKnowledge(pool),
+		Threads:         store.NewThreads(pool),
+		Contexts:        store.NewContexts(pool),
+		Idempotency:     store.NewIdempotency(pool),
+		Gaps:            store.NewGaps(pool),
+		WidgetConfigs:   store.NewWidgetConfigs(pool),
+		Feedback:        store.NewFeedback(pool),
+		Answerer:        answer.New(searcher, embedder, chat, answer.Config{Extractive: isExtractive(chat)}),
+	}, cfg, logger)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
 
 func (e *env) chat() llm.ChatModel {

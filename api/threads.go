@@ -267,32 +267,6 @@ func (s *Server) listMessages(kind string) func(w http.ResponseWriter, r *http.R
 	}
 }
 
-// traitsFor finds the user context whose traits personalise a thread's answers: named by
-// user_context_id (id or reference) or by the customer id; for sessions opened with an API
-// key, by metadata.user_reference or the visitor id. Widget sessions never get traits: a
-// visitor could otherwise claim someone else's reference.
-func (s *Server) traitsFor(ctx context.Context, t lorebase.Thread) json.RawMessage {
-	var refs []string
-	if t.Kind == lorebase.ThreadConversation {
-		refs = append(refs, t.UserContextRef, t.CustomerID)
-	} else if t.WidgetClientID == "" {
-		var meta struct {
-			UserReference string `json:"user_reference"`
-		}
-		_ = json.Unmarshal(t.Metadata, &meta)
-		refs = append(refs, meta.UserReference, t.VisitorID)
-	}
-	for _, ref := range refs {
-		if ref == "" {
-			continue
-		}
-		if c, err := s.deps.Contexts.Get(ctx, t.OrganizationID, ref); err == nil {
-			return c.Traits
-		}
-	}
-	return nil
-}
-
 // messagePage is a page of a thread's messages: the list shape, plus the same array as
 // messages, which widgets read.
 type messagePage struct {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/lorebase/lorebase"
+	"github.com/lorebase/lorebase/ingest/pipeline"
 )
 
 // beir reads the BEIR layout: corpus.jsonl ({"_id","title","text"}), queries.jsonl
@@ -48,7 +49,7 @@ func (b *beir) Documents() iter.Seq2[Document, error] {
 			if err == nil && d.ID == "" {
 				err = errors.New("document without _id")
 			}
-			doc := Document{ID: d.ID, Title: cmp.Or(d.Title, d.ID), Text: d.Text, FileType: "text", FileName: d.ID + ".txt"}
+			doc := Document{ID: d.ID, Title: cmp.Or(d.Title, d.ID), Text: d.Text, FileType: pipeline.TypeText, FileName: d.ID + ".txt"}
 			if err == nil && strings.TrimSpace(d.Text) == "" {
 				doc.Text = d.Title
 			}

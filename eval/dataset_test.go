@@ -22,6 +22,7 @@ func collect[T any](t *testing.T, seq iter.Seq2[T, error]) []T {
 }
 
 func TestBEIR(t *testing.T) {
+	t.Parallel()
 	ds, err := Open("../testdata/eval/fixtures/beir-mini", OpenConfig{})
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +45,7 @@ func TestBEIR(t *testing.T) {
 }
 
 func TestSQuAD(t *testing.T) {
+	t.Parallel()
 	ds, err := Open("../testdata/eval/fixtures/squad-mini.en.json", OpenConfig{})
 	if err != nil {
 		t.Fatal(err)
@@ -64,6 +66,7 @@ func TestSQuAD(t *testing.T) {
 }
 
 func TestNativeSet(t *testing.T) {
+	t.Parallel()
 	ds, err := Open("../testdata/eval/kb", OpenConfig{})
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +105,7 @@ func TestNativeSet(t *testing.T) {
 }
 
 func TestOpenRefusesMalformedInput(t *testing.T) {
+	t.Parallel()
 	if _, err := Open("../testdata/eval/fixtures", OpenConfig{}); err == nil {
 		t.Fatal("a folder without corpus.jsonl or questions.jsonl should be refused")
 	}
@@ -123,6 +127,7 @@ func TestOpenRefusesMalformedInput(t *testing.T) {
 }
 
 func TestSample(t *testing.T) {
+	t.Parallel()
 	ds, err := Open("../testdata/eval/kb", OpenConfig{})
 	if err != nil {
 		t.Fatal(err)

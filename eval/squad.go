@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lorebase/lorebase/ingest/pipeline"
 	"github.com/lorebase/lorebase/textkit"
 )
 
@@ -75,7 +76,7 @@ func (s *squad) Documents() iter.Seq2[Document, error] {
 			}
 			for n, p := range a.Paragraphs {
 				id := paragraphID(a.Title, n)
-				if !yield(Document{ID: id, Title: id, Text: p.Context, FileType: "text", FileName: id + ".txt"}, nil) {
+				if !yield(Document{ID: id, Title: id, Text: p.Context, FileType: pipeline.TypeText, FileName: id + ".txt"}, nil) {
 					return
 				}
 			}

@@ -29,6 +29,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ` + assistantColumns
 
 // Create stores a new assistant.
 func (s *Assistants) Create(ctx context.Context, a lorebase.Assistant) (lorebase.Assistant, error) {
+	if err := a.Validate(); err != nil {
+		return lorebase.Assistant{}, err
+	}
 	if a.DefaultTasks == nil {
 		a.DefaultTasks = []string{}
 	}

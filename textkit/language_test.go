@@ -7,6 +7,7 @@ import (
 )
 
 func TestDetectLanguage(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ text, want string }{
 		{"How do I reset my password if I lost access to my email?", "en"},
 		{"Wie kann ich mein Passwort zurücksetzen, wenn ich keinen Zugriff auf die E-Mail habe?", "de"},
@@ -35,6 +36,7 @@ func TestDetectLanguage(t *testing.T) {
 
 // TestDetectLanguageXQuAD checks the paragraphs of the parallel corpus are recognised.
 func TestDetectLanguageXQuAD(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"en", "de", "es", "ru", "zh"} {
 		set := xquad.Load(t, lang)
 		right := 0

@@ -21,6 +21,7 @@ func userTurns(history []message) []string {
 }
 
 func TestRewrite(t *testing.T) {
+	t.Parallel()
 	user := func(s string) message { return message{user: true, content: s} }
 	bot := func(s string) message { return message{content: s} }
 	tests := []struct {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestFold(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		"größe":      "grosse",
 		"café":       "cafe",
@@ -24,6 +25,7 @@ func TestFold(t *testing.T) {
 }
 
 func TestTokenize(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want []string
@@ -48,6 +50,7 @@ func TestTokenize(t *testing.T) {
 }
 
 func TestSplitSentences(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want []string

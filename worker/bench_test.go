@@ -2,14 +2,10 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +17,7 @@ import (
 	"github.com/lorebase/lorebase/ingest/pipeline"
 	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/llm/openai"
+	"github.com/lorebase/lorebase/llm/openai/openaitest"
 	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/store"
 	"github.com/lorebase/lorebase/store/storetest"
@@ -96,26 +93,15 @@ func benchIngest(b *testing.B, embedder pipeline.Embedder) {
 // round trips per document instead of one per chunk.
 func BenchmarkIngestFileRemoteEmbedder(b *testing.B) {
 	offlineVecs := offline.NewEmbedder(storetest.VectorDims)
-	var requests atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		var req struct {
-			Input []string `json:"input"`
-		}
-		_ = json.NewDecoder(r.Body).Decode(&req)
-		time.Sleep(50 * time.Millisecond)
-		vecs, _ := offlineVecs.Embed(r.Context(), req.Input)
-		data := make([]map[string]any, len(vecs))
-		for i, v := range vecs {
-			data[i] = map[string]any{"object": "embedding", "index": i, "embedding": v}
-		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": data, "model": "fake"})
-	}))
-	defer srv.Close()
-	remote, err := openai.NewEmbedder(openai.Config{BaseURL: srv.URL + "/v1", EmbeddingModel: "fake", Dimensions: storetest.VectorDims, BatchSize: 64})
+	srv := openaitest.NewServer(b, openaitest.Options{Latency: 50 * time.Millisecond, Dimensions: storetest.VectorDims,
+		Embed: func(input string, _ int) []float32 {
+			v, _ := offlineVecs.Embed(context.Background(), []string{input})
+			return v[0]
+		}})
+	remote, err := openai.NewEmbedder(openai.Config{BaseURL: srv.URL, EmbeddingModel: "fake", Dimensions: storetest.VectorDims, BatchSize: 64})
 	if err != nil {
 		b.Fatal(err)
 	}
 	benchIngest(b, remote)
-	b.ReportMetric(float64(requests.Load())/float64(b.N), "embed-requests/doc")
+	b.ReportMetric(float64(len(srv.EmbeddingRequests()))/float64(b.N), "embed-requests/doc")
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/lorebase/lorebase/ingest/crawl"
 	"github.com/lorebase/lorebase/ingest/html"
 	"github.com/lorebase/lorebase/ingest/pipeline"
+	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/store"
 )
 
@@ -211,7 +212,7 @@ func (in *ingestor) storePage(ctx context.Context, it lorebase.KnowledgeItem, re
 		if err := in.index.DeletePageChunks(ctx, tx, pageID); err != nil {
 			return err
 		}
-		rows, err := in.rows(it, prepared, "text", lang, &pageID)
+		rows, err := in.rows(it, prepared, retrieval.KindText, lang, &pageID)
 		if err != nil {
 			return err
 		}

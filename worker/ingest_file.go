@@ -11,6 +11,7 @@ import (
 
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/ingest/pipeline"
+	"github.com/lorebase/lorebase/retrieval"
 )
 
 // IngestFileWorker turns an uploaded file into chunks: extract → chunk → embed → store.
@@ -67,7 +68,7 @@ func (w *IngestFileWorker) Work(ctx context.Context, job *river.Job[IngestFileAr
 			return err
 		}
 		lang := languageOf(it, sampleText(chunks))
-		rows, err := w.in.rows(it, prepared, "text", lang, nil)
+		rows, err := w.in.rows(it, prepared, retrieval.KindText, lang, nil)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/ingest/chunk"
 	"github.com/lorebase/lorebase/ingest/pipeline"
+	"github.com/lorebase/lorebase/retrieval"
 )
 
 // IngestQAWorker indexes a curated Q&A pair as one chunk of kind "qa": both the question and
@@ -36,7 +37,7 @@ func (w *IngestQAWorker) Work(ctx context.Context, job *river.Job[IngestQAArgs])
 			return err
 		}
 		lang := languageOf(it, it.Question+" "+it.Answer)
-		rows, err := w.in.rows(it, []pipeline.Prepared{{Chunk: c, Embedding: vecs[0]}}, "qa", lang, nil)
+		rows, err := w.in.rows(it, []pipeline.Prepared{{Chunk: c, Embedding: vecs[0]}}, retrieval.KindQA, lang, nil)
 		if err != nil {
 			return err
 		}

@@ -254,3 +254,32 @@ func TestCancelJobsIgnoresItemStatus(t *testing.T) {
 		t.Errorf("other organization's job: %s, want available", s)
 	}
 }
+
+// The knowledge service refuses what the API would, for every caller: nothing is stored or
+// queued.
+func TestKnowledgeCreateValidates(t *testing.T) {
+	t.Parallel()
+	w := setup(t, offline.NewEmbedder(storetest.VectorDims))
+	ctx := context.Background()
+	_, err := w.knowledge.Create(ctx, lorebase.KnowledgeItem{OrganizationID: w.org, Type: lorebase.KnowledgeQA, Title: "Q?", Question: "Q?"}, "", nil)
+	var ve *lorebase.ValidationError
+	if !errors.As(err, &ve) || ve.Fields[0].Field != "answer" {
+		t.Fatalf("Q&A without an answer: %v, want a validation error on answer", err)
+	}
+	_, err = w.knowledge.Create(ctx, lorebase.KnowledgeItem{OrganizationID: w.org, Type: lorebase.KnowledgeURL, Title: "x", URL: "file:///etc/passwd"}, "", nil)
+	if !errors.Is(err, lorebase.ErrInvalid) {
+		t.Fatalf("file URL: %v, want ErrInvalid", err)
+	}
+	var items, jobs int
+	if err := w.db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM knowledge_items), (SELECT count(*) FROM river_job)`).Scan(&items, &jobs); err != nil {
+		t.Fatal(err)
+	}
+	if items != 0 || jobs != 0 {
+		t.Fatalf("%d items and %d jobs stored for refused input", items, jobs)
+	}
+	it := w.pair(t, "Q?", "A.")
+	empty := ""
+	if _, err := w.knowledge.Update(ctx, w.org, it.ID, lorebase.KnowledgePatch{Answer: &empty}); !errors.Is(err, lorebase.ErrInvalid) {
+		t.Fatalf("patch emptying the answer: %v, want ErrInvalid", err)
+	}
+}

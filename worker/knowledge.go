@@ -27,6 +27,10 @@ func NewKnowledge(pool *pgxpool.Pool, client *river.Client[pgx.Tx]) *Knowledge {
 
 // Create stores a new item (with the uploaded bytes of a file) and queues its processing.
 func (k *Knowledge) Create(ctx context.Context, it lorebase.KnowledgeItem, sha string, data []byte) (lorebase.KnowledgeItem, error) {
+	// Every door (API, CLI, eval) comes through here: what the API would refuse is refused.
+	if err := it.Validate(); err != nil {
+		return lorebase.KnowledgeItem{}, err
+	}
 	var created lorebase.KnowledgeItem
 	err := pgx.BeginFunc(ctx, k.pool, func(tx pgx.Tx) error {
 		var err error
@@ -67,6 +71,9 @@ func (k *Knowledge) restart(ctx context.Context, orgID, id string, incremental b
 // Update applies a patch; a change to what gets indexed (a Q&A's text, a crawl's settings, the
 // language) also reindexes.
 func (k *Knowledge) Update(ctx context.Context, orgID, id string, p lorebase.KnowledgePatch) (lorebase.KnowledgeItem, error) {
+	if err := p.Validate(); err != nil {
+		return lorebase.KnowledgeItem{}, err
+	}
 	var it lorebase.KnowledgeItem
 	err := pgx.BeginFunc(ctx, k.pool, func(tx pgx.Tx) error {
 		var err error

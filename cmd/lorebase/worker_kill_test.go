@@ -3,17 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +19,7 @@ import (
 	"github.com/lorebase/lorebase/ingest/chunk"
 	"github.com/lorebase/lorebase/ingest/formats"
 	"github.com/lorebase/lorebase/llm/offline"
+	"github.com/lorebase/lorebase/llm/openai/openaitest"
 	"github.com/lorebase/lorebase/store"
 	"github.com/lorebase/lorebase/store/storetest"
 	"github.com/lorebase/lorebase/worker"
@@ -30,37 +28,49 @@ import (
 // buildBinary compiles lorebase once for the tests of this package.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "lorebase")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	bin, err := builtBinary()
 	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatal(err)
 	}
 	return bin
 }
 
-// slowEmbeddings is an OpenAI-compatible embeddings endpoint that takes its time, so that a
-// worker can be killed while it is embedding.
-func slowEmbeddings(t *testing.T, delay time.Duration) (*httptest.Server, *atomic.Int64) {
-	var calls atomic.Int64
+// binDir holds the binary the process tests share; TestMain removes it.
+var binDir string
+
+// builtBinary builds the binary once for all the tests of this package, which run in
+// parallel: five concurrent links of the same program were minutes of CPU on a loaded machine.
+var builtBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "lorebase-bin-")
+	if err != nil {
+		return "", err
+	}
+	binDir = dir
+	bin := filepath.Join(dir, "lorebase")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	return bin, nil
+})
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// slowEmbeddings is the shared fake model server answering embeddings slowly, so that a worker
+// can be killed while it is embedding; the vectors are the offline embedder's.
+func slowEmbeddings(t *testing.T, delay time.Duration) *openaitest.Server {
 	embed := offline.NewEmbedder(storetest.VectorDims)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		var req struct {
-			Input []string `json:"input"`
-		}
-		_ = json.NewDecoder(r.Body).Decode(&req)
-		time.Sleep(delay)
-		vecs, _ := embed.Embed(r.Context(), req.Input)
-		var data []map[string]any
-		for i, v := range vecs {
-			data = append(data, map[string]any{"object": "embedding", "index": i, "embedding": v})
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": data, "model": "slow-embed",
-			"usage": map[string]int{"prompt_tokens": 1, "total_tokens": 1}})
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &calls
+	return openaitest.NewServer(t, openaitest.Options{Latency: delay, Dimensions: storetest.VectorDims,
+		Embed: func(input string, _ int) []float32 {
+			v, _ := embed.Embed(context.Background(), []string{input})
+			return v[0]
+		}})
 }
 
 func startWorkerProcess(t *testing.T, bin, dbURL, embedURL string) *exec.Cmd {
@@ -93,7 +103,7 @@ func TestWorkerKilledMidIngest(t *testing.T) {
 	db := storetest.New(t)
 	ctx := context.Background()
 	bin := buildBinary(t)
-	embedSrv, calls := slowEmbeddings(t, 300*time.Millisecond)
+	embedSrv := slowEmbeddings(t, 300*time.Millisecond)
 
 	var doc strings.Builder
 	for i := 0; i < 400; i++ {
@@ -120,7 +130,7 @@ func TestWorkerKilledMidIngest(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	first := startWorkerProcess(t, bin, db.URL, embedSrv.URL+"/v1")
+	first := startWorkerProcess(t, bin, db.URL, embedSrv.URL)
 	items := store.NewKnowledge(db.Pool)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -140,9 +150,9 @@ func TestWorkerKilledMidIngest(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = first.Wait()
-	killedAt := calls.Load()
+	killedAt := len(embedSrv.EmbeddingRequests())
 
-	startWorkerProcess(t, bin, db.URL, embedSrv.URL+"/v1")
+	startWorkerProcess(t, bin, db.URL, embedSrv.URL)
 	deadline = time.Now().Add(90 * time.Second)
 	var got lorebase.KnowledgeItem
 	for {
@@ -168,7 +178,7 @@ func TestWorkerKilledMidIngest(t *testing.T) {
 	if n != want || distinct != want || got.ChunkCount != want {
 		t.Fatalf("chunks: %d rows, %d distinct positions, item says %d; want %d", n, distinct, got.ChunkCount, want)
 	}
-	if calls.Load() <= killedAt {
+	if len(embedSrv.EmbeddingRequests()) <= killedAt {
 		t.Fatal("the second worker did not embed anything")
 	}
 	if os.Getenv("CI") == "" {

@@ -3,66 +3,11 @@ package offline
 import (
 	"strings"
 	"testing"
-	"unicode"
 
+	"github.com/lorebase/lorebase/eval/answermetric"
 	"github.com/lorebase/lorebase/internal/xquad"
 	"github.com/lorebase/lorebase/llm"
-	"github.com/lorebase/lorebase/textkit"
 )
-
-// squadTokens normalises like the SQuAD v1.1 evaluation script (lower case, no punctuation, no
-// English articles, collapsed spaces); Chinese is compared per character, as MLQA does.
-func squadTokens(s string) []string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case unicode.IsPunct(r) || unicode.IsSymbol(r):
-		case textkit.IsCJK(r):
-			b.WriteString(" " + string(r) + " ")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	var out []string
-	for _, w := range strings.Fields(b.String()) {
-		if w != "a" && w != "an" && w != "the" {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
-func tokenF1(pred, gold string) float64 {
-	p, g := squadTokens(pred), squadTokens(gold)
-	counts := map[string]int{}
-	for _, w := range g {
-		counts[w]++
-	}
-	common := 0
-	for _, w := range p {
-		if counts[w] > 0 {
-			counts[w]--
-			common++
-		}
-	}
-	if common == 0 {
-		return 0
-	}
-	prec, rec := float64(common)/float64(len(p)), float64(common)/float64(len(g))
-	return 2 * prec * rec / (prec + rec)
-}
-
-// containsAnswer reports whether any gold answer occurs in the extracted sentences, the measure
-// that matters for a quoting answerer: sentence-level answers cannot reach span-level F1.
-func containsAnswer(pred string, answers []string) bool {
-	p := " " + strings.Join(squadTokens(pred), " ") + " "
-	for _, a := range answers {
-		if strings.Contains(p, " "+strings.Join(squadTokens(a), " ")+" ") {
-			return true
-		}
-	}
-	return false
-}
 
 type answerScores struct{ f1, hit, answered, falseAnswered float64 }
 
@@ -79,14 +24,9 @@ func evalAnswers(a *Answerer, set xquad.Set) answerScores {
 		if pred != "" {
 			s.answered++
 		}
-		best := 0.0
-		for _, ans := range q.Answers {
-			best = max(best, tokenF1(pred, ans))
-		}
-		s.f1 += best
-		if containsAnswer(pred, q.Answers) {
-			s.hit++
-		}
+		// SQuAD token F1 (Chinese per character, as MLQA) and whether an answer is quoted.
+		s.f1 += answermetric.F1(pred, q.Answers)
+		s.hit += answermetric.Contains(pred, q.Answers)
 		// An unrelated paragraph (another article, far away in the file) should mostly be refused.
 		other := set.Paragraphs[(q.Paragraph+len(set.Paragraphs)/2)%len(set.Paragraphs)]
 		if a.Extract(q.Text, []llm.Passage{{N: 1, Text: other}}).Text != "" {

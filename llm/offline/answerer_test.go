@@ -19,6 +19,7 @@ var pricing = []llm.Passage{
 }
 
 func TestExtract(t *testing.T) {
+	t.Parallel()
 	a := NewAnswerer(AnswererConfig{})
 	tests := []struct {
 		name      string
@@ -79,6 +80,7 @@ func TestExtract(t *testing.T) {
 
 // TestExtractOnlyQuotes checks the answerer never invents: every sentence is in a passage.
 func TestExtractOnlyQuotes(t *testing.T) {
+	t.Parallel()
 	got := NewAnswerer(AnswererConfig{}).Extract("SSO audit logs Pro plan price", pricing)
 	if len(got.Sentences) < 2 || len(got.Sentences) > textkit.MaxSentencesDefault {
 		t.Fatalf("want 2–%d sentences, got %+v", textkit.MaxSentencesDefault, got.Sentences)
@@ -91,6 +93,7 @@ func TestExtractOnlyQuotes(t *testing.T) {
 }
 
 func TestExtractCapsLength(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("refund policy details apply here ", 60) + "."
 	got := NewAnswerer(AnswererConfig{MaxRunes: 100}).Extract("refund policy", []llm.Passage{{N: 1, Text: long}})
 	if n := len([]rune(got.Sentences[0].Text)); n > 100 || !strings.HasSuffix(got.Sentences[0].Text, "…") {
@@ -99,6 +102,7 @@ func TestExtractCapsLength(t *testing.T) {
 }
 
 func TestChatAndStream(t *testing.T) {
+	t.Parallel()
 	a := NewAnswerer(AnswererConfig{})
 	req := llm.ChatRequest{
 		Messages: []llm.Message{{Role: llm.RoleSystem, Content: "Answer from the sources."},
@@ -144,6 +148,7 @@ func TestChatAndStream(t *testing.T) {
 }
 
 func TestChatFallsBackToLastUserMessage(t *testing.T) {
+	t.Parallel()
 	resp, err := NewAnswerer(AnswererConfig{}).Chat(context.Background(), llm.ChatRequest{
 		Messages: []llm.Message{{Role: llm.RoleUser, Content: "Which providers work with SSO?"}},
 		Passages: pricing,
@@ -154,6 +159,7 @@ func TestChatFallsBackToLastUserMessage(t *testing.T) {
 }
 
 func TestStreamPiecesCJK(t *testing.T) {
+	t.Parallel()
 	got := streamPieces("退款需要五天[1]。 OK")
 	if strings.Join(got, "") != "退款需要五天[1]。 OK" || got[0] != "退" || len(got) < 7 {
 		t.Errorf("pieces %q", got)
@@ -161,6 +167,7 @@ func TestStreamPiecesCJK(t *testing.T) {
 }
 
 func TestAnswererConcurrent(t *testing.T) {
+	t.Parallel()
 	a := NewAnswerer(AnswererConfig{})
 	want := a.Extract("How much does the Pro plan cost?", pricing).Text
 	var wg sync.WaitGroup

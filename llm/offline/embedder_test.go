@@ -23,6 +23,7 @@ func embedOne(t *testing.T, e *Embedder, s string) []float32 {
 }
 
 func TestEmbedderShape(t *testing.T) {
+	t.Parallel()
 	e := NewEmbedder(0)
 	if e.Dimensions() != DimensionsDefault || e.Model() != ModelName {
 		t.Fatalf("defaults: %d %q", e.Dimensions(), e.Model())
@@ -43,6 +44,7 @@ func TestEmbedderShape(t *testing.T) {
 }
 
 func TestEmbedderDeterministic(t *testing.T) {
+	t.Parallel()
 	text := "Die Hauptstadt Deutschlands ist Berlin. 东京是日本的首都。 The refund policy allows 30 days."
 	a, b := embedOne(t, NewEmbedder(0), text), embedOne(t, NewEmbedder(0), text)
 	if !reflect.DeepEqual(a, b) {
@@ -53,6 +55,7 @@ func TestEmbedderDeterministic(t *testing.T) {
 // TestEmbedderSimilarity checks the behaviours the package comment promises, including the
 // ones it disclaims.
 func TestEmbedderSimilarity(t *testing.T) {
+	t.Parallel()
 	e := NewEmbedder(0)
 	sim := func(a, b string) float64 { return dot(embedOne(t, e, a), embedOne(t, e, b)) }
 	tests := []struct {
@@ -81,6 +84,7 @@ func TestEmbedderSimilarity(t *testing.T) {
 }
 
 func TestEmbedderConcurrent(t *testing.T) {
+	t.Parallel()
 	e := NewEmbedder(0)
 	texts := []string{"alpha beta gamma", "Die Katze schläft.", "东京塔很高", "¿Dónde está la estación?"}
 	want, err := e.Embed(context.Background(), texts)
@@ -103,6 +107,7 @@ func TestEmbedderConcurrent(t *testing.T) {
 }
 
 func TestEmbedderCanceled(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := NewEmbedder(0).Embed(ctx, []string{"x"}); !errors.Is(err, context.Canceled) {

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Options configures a Server. Every field is optional.
@@ -46,6 +47,9 @@ type Options struct {
 	BeforeChunk func(i, n int)
 	// Script answers the first requests; see Step and Server.Enqueue.
 	Script []Step
+	// Latency delays every answer, as a slow model server would (a request whose client gives
+	// up is dropped).
+	Latency time.Duration
 }
 
 // DefaultReply is the chat answer when Options.Reply is nil.
@@ -173,6 +177,15 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	if step.Status != 0 && (step.Status < 200 || step.Status > 299) {
 		writeError(w, step.Status, step.Message, "server_error")
 		return
+	}
+	if s.opts.Latency > 0 {
+		select {
+		case <-time.After(s.opts.Latency):
+		case <-r.Context().Done():
+			return
+		case <-s.done:
+			return
+		}
 	}
 	if step.Stall && !req.Stream {
 		s.stall(r)
