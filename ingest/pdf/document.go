@@ -52,7 +52,7 @@ const maxCacheBytes = 64 << 20
 // errTooComplex reports which document budget ran out; it unwinds the interpreter by panic.
 type errTooComplex struct{ what string }
 
-func (e errTooComplex) Error() string { return e.what }
+func (e errTooComplex) Error() string { return ErrTooComplex.Error() + ": " + e.what }
 func (e errTooComplex) Unwrap() error { return ErrTooComplex }
 
 func newDocument(data []byte, cfg Config, stop func() bool) (*document, error) {
