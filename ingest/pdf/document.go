@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -89,7 +90,14 @@ func (d *document) decoded1(v lpdf.Value, cache bool) (decodedStream, error) {
 		var all []byte
 		var firstErr error
 		for i := 0; i < v.Len() && i < 1024; i++ {
-			ps, err := d.decoded1(v.Index(i), cache)
+			elem := v.Index(i)
+			if elem.Kind() != lpdf.Stream {
+				// Only streams: an array that contains itself (through a reference) would
+				// otherwise recurse until the stack overflows, which no recover catches.
+				firstErr = cmp.Or(firstErr, fmt.Errorf("%w: content array holds a %v", ErrCorrupt, elem.Kind()))
+				continue
+			}
+			ps, err := d.decoded1(elem, cache)
 			part := ps.data
 			if errors.Is(err, errStreamTooLarge) || errors.Is(err, errStopped) || errors.Is(err, ErrTooComplex) {
 				return decodedStream{}, err
