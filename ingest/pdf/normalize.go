@@ -25,8 +25,9 @@ import (
 // A file ledongthuc cannot open gets a cross-reference table rebuilt by scanning it first
 // (rebuildXref, linear and bounded): pdfcpu's own repair of a large damaged file can run for
 // minutes in a goroutine nobody can stop. pdfcpu then sees only files that are encrypted or
-// whose header ledongthuc refuses; when the scan finds no catalog at all, nothing can read
-// the file and pdfcpu is not asked.
+// whose header ledongthuc refuses, or whose stream lengths are wrong too (pdfcpu repairs
+// those); when the scan finds no catalog at all, nothing can read the file and pdfcpu is not
+// asked.
 func open(data []byte) (r *lpdf.Reader, err error) {
 	r, directErr := newReader(data)
 	if directErr == nil && !isEncrypted(r) {
@@ -37,7 +38,7 @@ func open(data []byte) (r *lpdf.Reader, err error) {
 		if !ok && bytes.HasPrefix(data, []byte("%PDF-1.")) {
 			return nil, fmt.Errorf("%w: %w (and no document catalog was found in the file)", ErrCorrupt, directErr)
 		}
-		if ok {
+		if ok && streamLengthsOK(data) {
 			if r2, err := newReader(fixed); err == nil {
 				if !isEncrypted(r2) {
 					return r2, nil

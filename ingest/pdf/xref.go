@@ -271,3 +271,49 @@ func balancedDict(b []byte) []byte {
 	}
 	return nil
 }
+
+var directLength = regexp.MustCompile(`/Length\s+(\d+)(\s+\d+\s+R)?`)
+
+// streamLengthsOK reports whether every stream whose /Length is a direct number ends where
+// that length says ("endstream" follows). Producers that write a wrong length are common among
+// files with a damaged cross-reference table; pdfcpu repairs both, a rebuilt table only one.
+func streamLengthsOK(data []byte) bool {
+	objs, _ := scanObjects(data)
+	offs := make([]int, 0, len(objs))
+	for _, e := range objs {
+		offs = append(offs, e.off)
+	}
+	slices.Sort(offs)
+	for i, off := range offs {
+		end := len(data)
+		if i+1 < len(offs) {
+			end = offs[i+1]
+		}
+		region := data[off:end]
+		k := bytes.Index(region, []byte("stream"))
+		if k < 0 || (k >= 3 && string(region[k-3:k]) == "end") {
+			continue
+		}
+		m := directLength.FindSubmatch(region[:k])
+		if m == nil || m[2] != nil {
+			continue // no length, or an indirect one
+		}
+		n, _ := strconv.Atoi(string(m[1]))
+		start := off + k + len("stream")
+		if start < len(data) && data[start] == '\r' {
+			start++
+		}
+		if start < len(data) && data[start] == '\n' {
+			start++
+		}
+		after := start + n
+		if after > len(data) {
+			return false
+		}
+		tail := bytes.TrimLeft(data[after:min(len(data), after+32)], " \r\n\t")
+		if !bytes.HasPrefix(tail, []byte("endstream")) {
+			return false
+		}
+	}
+	return true
+}
