@@ -67,7 +67,7 @@ type urlInput struct {
 // fileForm documents the multipart upload.
 type fileForm struct {
 	Title        string `json:"title"`
-	FileType     string `json:"file_type" doc:"pdf, text, markdown, html, csv or json; guessed from the file when absent"`
+	FileType     string `json:"file_type" doc:"pdf, text, markdown, html, csv, json or svg; guessed from the file when absent"`
 	File         string `json:"file" doc:"the file (binary)"`
 	AssistantIDs string `json:"assistant_ids" doc:"comma-separated assistant ids"`
 	Language     string `json:"language"`
@@ -252,6 +252,9 @@ func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 		if errors.As(err, &maxErr) {
 			return lorebase.Errorf(lorebase.ErrTooLarge, "File too large: the limit is %d MiB", s.cfg.UploadLimit>>20)
 		}
+		if isReadTimeout(err) {
+			return errBodyTimeout
+		}
 		return lorebase.Errorf(lorebase.ErrMalformed, "Malformed multipart body: %s", err)
 	}
 	defer r.MultipartForm.RemoveAll() //nolint:errcheck
@@ -272,6 +275,11 @@ func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 	if len(data) == 0 {
 		ve.Add("file", "is empty")
 		return ve
+	}
+	rejectNULInForm(ve, map[string]string{"title": r.FormValue("title"), "language": r.FormValue("language"),
+		"assistant_ids": r.FormValue("assistant_ids"), "file_type": r.FormValue("file_type"), "file.filename": hdr.Filename})
+	if err := ve.Err(); err != nil {
+		return err
 	}
 	fileType, err := pipeline.DetectType(r.FormValue("file_type"), hdr.Filename, data)
 	if err != nil {
