@@ -18,6 +18,8 @@ type ingestOptions struct {
 	chunkOverlap  int
 	pdfMaxPages   int
 	pdfTimeout    time.Duration
+	pdfMaxOps     int64
+	pdfMaxDecoded int64
 	crawlPrivate  bool
 	crawlDelay    time.Duration
 	crawlUA       string
@@ -31,6 +33,8 @@ func (o *ingestOptions) register(cmd *cobra.Command) {
 	f.IntVar(&o.chunkOverlap, "chunk-overlap", chunk.OverlapTokensDefault, "overlap between neighbouring chunks in tokens")
 	f.IntVar(&o.pdfMaxPages, "pdf-max-pages", 2000, "PDFs with more pages are refused")
 	f.DurationVar(&o.pdfTimeout, "pdf-timeout", 2*time.Minute, "longest PDF text extraction")
+	f.Int64Var(&o.pdfMaxOps, "pdf-max-operators", pdf.MaxOperatorsDefault, "content operators one PDF may run, all pages together")
+	f.Int64Var(&o.pdfMaxDecoded, "pdf-max-decoded-mib", pdf.MaxDecodedBytesDefault>>20, "MiB of streams one PDF may decode (a stream shared by pages counts once)")
 	f.BoolVar(&o.crawlPrivate, "crawl-allow-private", envBool("LOREBASE_CRAWL_ALLOW_PRIVATE"),
 		"let the crawler reach loopback and private addresses (tests, intranets); off by default against SSRF ($LOREBASE_CRAWL_ALLOW_PRIVATE)")
 	f.DurationVar(&o.crawlDelay, "crawl-delay", crawl.MinDelayDefault, "least time between two requests to one host")
@@ -43,7 +47,8 @@ func (o *ingestOptions) chunker() (*chunk.Chunker, error) {
 }
 
 func (o *ingestOptions) extractConfig() pipeline.ExtractConfig {
-	return pipeline.ExtractConfig{PDF: pdf.Config{MaxPages: o.pdfMaxPages, Timeout: o.pdfTimeout}}
+	return pipeline.ExtractConfig{PDF: pdf.Config{MaxPages: o.pdfMaxPages, Timeout: o.pdfTimeout,
+		MaxOperators: o.pdfMaxOps, MaxDecodedBytes: o.pdfMaxDecoded << 20}}
 }
 
 func (o *ingestOptions) crawlConfig() crawl.Config {

@@ -117,3 +117,23 @@ func BenchmarkSharedContentStream(b *testing.B) {
 	b.ReportMetric(float64(len(data))/(1<<10), "KB-file")
 	runtime.GC()
 }
+
+// TestContentArrayCycle: a Contents array that contains itself ends with an error or partial
+// text, never a stack overflow.
+func TestContentArrayCycle(t *testing.T) {
+	data := buildPDF([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 6 0 R >> >> >>",
+		"[5 0 R 4 0 R]",
+		stream("BT /F1 12 Tf 72 700 Td (Still here) Tj ET"),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	})
+	doc, err := Extract(context.Background(), data, Config{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatalf("Extract: %v", err)
+	}
+	if !strings.Contains(docText(doc), "Still here") {
+		t.Errorf("text = %q", docText(doc))
+	}
+}

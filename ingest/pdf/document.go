@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -52,7 +53,7 @@ const maxCacheBytes = 64 << 20
 // errTooComplex reports which document budget ran out; it unwinds the interpreter by panic.
 type errTooComplex struct{ what string }
 
-func (e errTooComplex) Error() string { return e.what }
+func (e errTooComplex) Error() string { return ErrTooComplex.Error() + ": " + e.what }
 func (e errTooComplex) Unwrap() error { return ErrTooComplex }
 
 func newDocument(data []byte, cfg Config, stop func() bool) (*document, error) {
@@ -89,7 +90,14 @@ func (d *document) decoded1(v lpdf.Value, cache bool) (decodedStream, error) {
 		var all []byte
 		var firstErr error
 		for i := 0; i < v.Len() && i < 1024; i++ {
-			ps, err := d.decoded1(v.Index(i), cache)
+			elem := v.Index(i)
+			if elem.Kind() != lpdf.Stream {
+				// Only streams: an array that contains itself (through a reference) would
+				// otherwise recurse until the stack overflows, which no recover catches.
+				firstErr = cmp.Or(firstErr, fmt.Errorf("%w: content array holds a %v", ErrCorrupt, elem.Kind()))
+				continue
+			}
+			ps, err := d.decoded1(elem, cache)
 			part := ps.data
 			if errors.Is(err, errStreamTooLarge) || errors.Is(err, errStopped) || errors.Is(err, ErrTooComplex) {
 				return decodedStream{}, err

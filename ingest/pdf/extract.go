@@ -7,7 +7,10 @@
 // the header, AES-256, permissions-only encryption it cannot handle) are first rewritten with
 // github.com/pdfcpu/pdfcpu. Neither library takes a context and both can panic or loop on
 // hostile input, so Extract runs them in a goroutine bounded by Config.Timeout, recovers every
-// panic into ErrCorrupt, and caps size, pages, nesting and work per page.
+// panic into ErrCorrupt, and caps size, pages, nesting and work per page, and for the whole
+// document the decoded stream bytes and content operators (ErrTooComplex; streams shared by
+// pages are decoded once). A file whose cross-reference data is damaged is read again with a
+// table rebuilt by scanning the file. Decrypt removes a known password before storage.
 package pdf
 
 import (

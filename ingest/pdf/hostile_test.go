@@ -174,6 +174,20 @@ func hostileCases() map[string]func() []byte {
 				"6 0 R",
 			})
 		},
+		// Bait for the cross-reference rebuild: no usable xref, 300,000 objects that all claim
+		// to be the catalog, and thousands of trailers that never close.
+		"cross-reference rebuild bait": func() []byte {
+			var b bytes.Buffer
+			b.WriteString("%PDF-1.4\n")
+			for i := range 10_000 {
+				fmt.Fprintf(&b, "trailer << /Root %d 0 R /XRef [\n", i+1)
+			}
+			for i := range 300_000 {
+				fmt.Fprintf(&b, "%d 0 obj << /Type /Catalog /Type /XRef /Pages %d 0 R >> endobj\n", i+1, i+2)
+			}
+			b.WriteString("startxref\n999999999\n%%EOF\n")
+			return b.Bytes()
+		},
 		// A form that draws itself, under a name that is itself (through the page resources).
 		"self-drawing form": func() []byte {
 			return buildPDF([]string{

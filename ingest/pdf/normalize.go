@@ -21,10 +21,31 @@ import (
 // header, junk before the header, an xref it cannot follow), are rewritten by pdfcpu first:
 // decrypted with the empty user password, so files encrypted only to restrict permissions
 // open while files needing a real password fail with ErrPasswordProtected.
+//
+// A file ledongthuc cannot open gets a cross-reference table rebuilt by scanning it first
+// (rebuildXref, linear and bounded): pdfcpu's own repair of a large damaged file can run for
+// minutes in a goroutine nobody can stop. pdfcpu then sees only files that are encrypted or
+// whose header ledongthuc refuses, or whose stream lengths are wrong too (pdfcpu repairs
+// those); when the scan finds no catalog at all, nothing can read the file and pdfcpu is not
+// asked.
 func open(data []byte) (r *lpdf.Reader, err error) {
 	r, directErr := newReader(data)
 	if directErr == nil && !isEncrypted(r) {
 		return r, nil
+	}
+	if directErr != nil {
+		fixed, ok := rebuildXref(data)
+		if !ok && bytes.HasPrefix(data, []byte("%PDF-1.")) {
+			return nil, fmt.Errorf("%w: %w (and no document catalog was found in the file)", ErrCorrupt, directErr)
+		}
+		if ok && streamLengthsOK(data) {
+			if r2, err := newReader(fixed); err == nil {
+				if !isEncrypted(r2) {
+					return r2, nil
+				}
+				data, r, directErr = fixed, r2, nil // encrypted: pdfcpu decrypts the repaired file
+			}
+		}
 	}
 	clean, wasEncrypted, err := normalize(data)
 	switch {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 )
 
@@ -47,12 +48,54 @@ func scanObjects(data []byte) (map[int]objEntry, int) {
 		if p+3 < len(data) && isLetter(data[p+3]) {
 			continue // "object"
 		}
-		if id, gen, start, ok := objHeaderBefore(data, p); ok && id > 0 && id < 1<<23 {
+		if id, gen, start, ok := objHeaderBefore(data, p); ok && id > 0 && id < maxRebuiltObjects {
 			objs[id] = objEntry{start, gen}
 			maxID = max(maxID, id)
 		}
 	}
 	return objs, maxID
+}
+
+// Bounds that keep a rebuild linear in the file size whatever the file holds.
+const (
+	maxRebuiltObjects = 1 << 20 // object numbers beyond this are not listed
+	maxMarkerHits     = 4096    // occurrences of a marker (/Catalog, ...) looked at
+	maxMarkerObjects  = 64      // objects examined per marker, the last ones in the file
+	maxTrailers       = 16      // "trailer" keywords examined, from the end
+)
+
+// objectsWith returns the numbers of the objects whose first window bytes contain marker,
+// found by searching the file for the marker and mapping each occurrence to the object that
+// starts before it: at most maxMarkerObjects, the last ones in the file.
+func objectsWith(data []byte, objs map[int]objEntry, marker string, window int) []int {
+	type start struct{ off, id int }
+	starts := make([]start, 0, len(objs))
+	for id, e := range objs {
+		starts = append(starts, start{e.off, id})
+	}
+	slices.SortFunc(starts, func(a, b start) int { return a.off - b.off })
+	var ids []int
+	seen := map[int]bool{}
+	for i, hits := 0, 0; hits < maxMarkerHits; hits++ {
+		k := bytes.Index(data[i:], []byte(marker))
+		if k < 0 {
+			break
+		}
+		h := i + k
+		i = h + len(marker)
+		j, _ := slices.BinarySearchFunc(starts, h, func(s start, h int) int { return s.off - h })
+		if j == 0 {
+			continue
+		}
+		if s := starts[j-1]; h-s.off < window && !seen[s.id] {
+			seen[s.id] = true
+			ids = append(ids, s.id)
+		}
+	}
+	if len(ids) > maxMarkerObjects {
+		ids = ids[len(ids)-maxMarkerObjects:]
+	}
+	return ids
 }
 
 // rebuildXrefWith is rebuildXref with a given trailer dictionary (nil: found in the file).
@@ -68,7 +111,8 @@ func rebuildXrefWith(data, trailer []byte) (fixed []byte, ok bool) {
 		// A file with cross-reference streams has no "trailer": the last XRef stream's
 		// dictionary carries /Root, /Encrypt, /ID and /Info.
 		last := -1
-		for _, e := range objs {
+		for _, id := range objectsWith(data, objs, "/XRef", 512) {
+			e := objs[id]
 			end := min(len(data), e.off+64)
 			if k := bytes.Index(data[e.off:end], []byte("<<")); k >= 0 && e.off > last {
 				if d := balancedDict(data[e.off+k:]); d != nil && xrefType.Match(d) && bytes.Contains(d, []byte("/Root")) {
@@ -80,7 +124,8 @@ func rebuildXrefWith(data, trailer []byte) (fixed []byte, ok bool) {
 	if trailer == nil {
 		// No trailer dictionary survives: point /Root at the catalog.
 		root := 0
-		for id, e := range objs {
+		for _, id := range objectsWith(data, objs, "/Catalog", 1024) {
+			e := objs[id]
 			end := min(len(data), e.off+1024)
 			if catalogType.Match(data[e.off:end]) && (root == 0 || e.off > objs[root].off) {
 				root = id
@@ -90,9 +135,10 @@ func rebuildXrefWith(data, trailer []byte) (fixed []byte, ok bool) {
 			return nil, false
 		}
 		trailer = []byte(fmt.Sprintf("<< /Root %d %d R >>", root, objs[root].gen))
-		for id, e := range objs {
+		for _, id := range objectsWith(data, objs, "/Standard", 256) {
 			// Keep the file's encryption visible: without it the file reads as garbage, with
 			// it the reader reports a password (or, lacking the /ID, damage) honestly.
+			e := objs[id]
 			end := min(len(data), e.off+256)
 			if standardFilter.Match(data[e.off:end]) {
 				trailer = []byte(fmt.Sprintf("<< /Root %d %d R /Encrypt %d %d R >>", root, objs[root].gen, id, e.gen))
@@ -175,7 +221,7 @@ func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 // and names the catalog (a linearized file's last trailer often has only /Size and /ID), or
 // nil.
 func lastTrailer(data []byte) []byte {
-	for end := len(data); end > 0; {
+	for end, n := len(data), 0; end > 0 && n < maxTrailers; n++ {
 		i := bytes.LastIndex(data[:end], []byte("trailer"))
 		if i < 0 {
 			return nil
@@ -224,4 +270,50 @@ func balancedDict(b []byte) []byte {
 		}
 	}
 	return nil
+}
+
+var directLength = regexp.MustCompile(`/Length\s+(\d+)(\s+\d+\s+R)?`)
+
+// streamLengthsOK reports whether every stream whose /Length is a direct number ends where
+// that length says ("endstream" follows). Producers that write a wrong length are common among
+// files with a damaged cross-reference table; pdfcpu repairs both, a rebuilt table only one.
+func streamLengthsOK(data []byte) bool {
+	objs, _ := scanObjects(data)
+	offs := make([]int, 0, len(objs))
+	for _, e := range objs {
+		offs = append(offs, e.off)
+	}
+	slices.Sort(offs)
+	for i, off := range offs {
+		end := len(data)
+		if i+1 < len(offs) {
+			end = offs[i+1]
+		}
+		region := data[off:end]
+		k := bytes.Index(region, []byte("stream"))
+		if k < 0 || (k >= 3 && string(region[k-3:k]) == "end") {
+			continue
+		}
+		m := directLength.FindSubmatch(region[:k])
+		if m == nil || m[2] != nil {
+			continue // no length, or an indirect one
+		}
+		n, _ := strconv.Atoi(string(m[1]))
+		start := off + k + len("stream")
+		if start < len(data) && data[start] == '\r' {
+			start++
+		}
+		if start < len(data) && data[start] == '\n' {
+			start++
+		}
+		after := start + n
+		if after > len(data) {
+			return false
+		}
+		tail := bytes.TrimLeft(data[after:min(len(data), after+32)], " \r\n\t")
+		if !bytes.HasPrefix(tail, []byte("endstream")) {
+			return false
+		}
+	}
+	return true
 }

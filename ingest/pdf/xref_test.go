@@ -49,14 +49,18 @@ func damages() map[string]func([]byte) []byte {
 	}
 }
 
-// brokenXrefSources are the real files the damage is applied to: one with a classic xref
-// table (shared corpus) and, when installed, one with compressed object and xref streams.
+// brokenXrefSources are the real files the damage is applied to: files with a classic xref
+// table (shared corpus, a dvipdfmx paper) and, when installed, one with compressed object and
+// xref streams (poppler cannot read most damage to that one either; those cases skip).
 func brokenXrefSources(t *testing.T) map[string][]byte {
 	out := map[string][]byte{}
 	if _, err := os.Stat(corpusDir); err == nil {
 		out["dmca.pdf"] = readCorpus(t, "dmca.pdf")
 	}
-	for _, p := range []string{"/usr/share/doc/texlive-doc/latex/booktabs/booktabs.pdf"} {
+	for _, p := range []string{
+		"/usr/share/doc/texlive-doc/dvipdfmx/dvipdfmx-special.pdf", // classic xref table (dvipdfmx)
+		"/usr/share/doc/texlive-doc/latex/booktabs/booktabs.pdf",   // object and xref streams (pdfTeX)
+	} {
 		if b, err := os.ReadFile(p); err == nil {
 			out[filepath.Base(p)] = b
 		}
