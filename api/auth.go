@@ -77,6 +77,8 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, need acces
 				err = errorf(http.StatusForbidden, "Forbidden - the request's origin does not match the widget token's origin")
 			}
 		}
+	case hasConsoleCookie(r):
+		p, err = s.authenticateConsole(r)
 	default:
 		err = unauthenticated("send X-API-Key and X-API-Secret, or Authorization: Bearer <widget token>")
 	}

@@ -100,7 +100,7 @@ func New(deps Deps, cfg Config, logger *slog.Logger) (*Server, error) {
 		metrics: newMetrics(deps.Pool),
 		mux:     http.NewServeMux(),
 	}
-	s.routes = s.routeTable()
+	s.routes = append(s.routeTable(), s.browserRoutes()...)
 	for _, rt := range s.routes {
 		for _, p := range rt.patterns() {
 			s.mux.Handle(p, s.wrap(rt))
