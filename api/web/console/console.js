@@ -228,7 +228,11 @@
       xhr.upload.onprogress = function (e) { if (e.lengthComputable) bar.value = Math.round(100 * e.loaded / e.total); };
       xhr.onload = function () {
         var env = {}; try { env = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
-        if (xhr.status >= 200 && xhr.status < 300) { bar.value = 100; st.textContent = "uploaded, processing"; loadItems(); }
+        if (xhr.status >= 200 && xhr.status < 300) {
+          bar.value = 100; st.textContent = "uploaded, processing";
+          if (env.data && env.data.id) { st.setAttribute("data-item", env.data.id); watched[env.data.id] = st; }
+          loadItems();
+        }
         else { st.textContent = "failed: " + String(new ApiError(xhr.status, env.detail, env.data)); st.className = "error"; }
       };
       xhr.onerror = function () { st.textContent = "failed: the connection broke"; st.className = "error"; };
@@ -253,8 +257,8 @@
       h("option", { value: "url" }, "Web sites"), h("option", { value: "qa" }, "Q&A"));
     filter.addEventListener("change", loadItems);
     var qa = qaEditor();
-    add(root, [h("section", { class: "card" }, h("h2", null, "Upload files"), input, drop, uploads), crawlForm, qa.el,
-      h("section", { class: "card" }, h("div", { class: "row spread" }, h("h2", null, "All knowledge"), filter), table)]);
+    add(root, [h("section", { class: "card" }, h("h2", null, "Upload files"), input, drop, uploads),
+      h("section", { class: "card" }, h("div", { class: "row spread" }, h("h2", null, "All knowledge"), filter), table), crawlForm, qa.el]);
 
     async function loadItems() {
       try {
@@ -263,7 +267,14 @@
         qa.render(items.filter(function (i) { return i.type === "qa"; }));
       } catch (x) { fail(x); }
     }
+    var watched = {}; // upload status lines that follow their item until it is ready or failed
     function renderItems(items) {
+      items.forEach(function (it) {
+        var st = watched[it.id];
+        if (!st) return;
+        st.textContent = it.status === "ready" ? "ready" : it.status === "failed" ? "failed: " + (it.error || "") : it.status + "…";
+        st.className = it.status === "failed" ? "error" : it.status === "ready" ? "ok" : "meta";
+      });
       clear(table).appendChild(h("thead", null, h("tr", null, ["Title", "Type", "Status", "Progress", "Chunks", "Updated", "Actions"].map(function (c) {
         return h("th", { scope: "col" }, c);
       }))));
