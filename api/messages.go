@@ -137,7 +137,10 @@ func (s *Server) answerMessage(w http.ResponseWriter, r *http.Request, t lorebas
 		}
 		return nil, 0, err
 	}
-	metaOut, _ := json.Marshal(rep.Metadata())
+	replyMeta := rep.Metadata()
+	// Widgets flag answers the assistant is not sure of (API.md, "Reply metadata").
+	replyMeta["assistant_unsure"] = !rep.Grounded
+	metaOut, _ := json.Marshal(replyMeta)
 	bg := context.WithoutCancel(ctx)
 	assistantMsg, exp2, err := s.deps.Threads.AddMessage(bg, t, lorebase.Message{Sender: lorebase.SenderAssistant, Content: rep.Content,
 		Sources: rep.Sources, Metadata: metaOut}, extend)

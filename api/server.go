@@ -24,6 +24,9 @@ type Config struct {
 	TrustProxy      bool     // take the client IP from X-Forwarded-For
 	UploadLimit     int64    // bytes; default UploadLimitDefault
 	SessionLifetime time.Duration
+	// WidgetHosts are the origins that serve widget iframes: their requests get CORS, and their
+	// page origin is the X-Embed-Origin header (API.md, "Browser widgets").
+	WidgetHosts []string
 }
 
 // UploadLimitDefault bounds a knowledge file upload.
@@ -63,6 +66,8 @@ type Deps struct {
 	Answerer        Answerer
 	Idempotency     Idempotency
 	Gaps            Gaps
+	WidgetConfigs   WidgetConfigs
+	Feedback        FeedbackStore
 }
 
 // Server is the HTTP API.
@@ -73,16 +78,22 @@ type Server struct {
 	orgs    Organizations
 	limiter RateLimiter
 	origins *originSet
-	metrics *metrics
-	mux     *http.ServeMux
-	routes  []route
-	handler http.Handler
+	// widgetHosts holds the normalized widget host origins.
+	widgetHosts   map[string]bool
+	metrics       *metrics
+	widgetMetrics *widgetMetrics
+	mux           *http.ServeMux
+	routes        []route
+	handler       http.Handler
 }
 
 // New wires the server.
 func New(deps Deps, cfg Config, logger *slog.Logger) (*Server, error) {
 	if len(cfg.JWTKey) < 32 {
 		return nil, errors.New("api: the widget-token signing key must be at least 32 bytes")
+	}
+	if deps.WidgetConfigs == nil || deps.Feedback == nil {
+		return nil, errors.New("api: the widget-config and feedback stores are required")
 	}
 	if cfg.UploadLimit <= 0 {
 		cfg.UploadLimit = UploadLimitDefault
@@ -100,6 +111,13 @@ func New(deps Deps, cfg Config, logger *slog.Logger) (*Server, error) {
 		metrics: newMetrics(deps.Pool),
 		mux:     http.NewServeMux(),
 	}
+	s.widgetHosts = make(map[string]bool, len(cfg.WidgetHosts))
+	for _, h := range cfg.WidgetHosts {
+		if h = normalizeOrigin(h); h != "" {
+			s.widgetHosts[h] = true
+		}
+	}
+	s.widgetMetrics = newWidgetMetrics(s.metrics.registry)
 	s.routes = append(s.routeTable(), s.browserRoutes()...)
 	for _, rt := range s.routes {
 		for _, p := range rt.patterns() {

@@ -59,12 +59,14 @@ type env struct {
 	// chatModel, when set before the server starts, replaces the offline answerer.
 	chatModel       llm.ChatModel
 	sessionLifetime time.Duration
-	t               *testing.T
-	db              *storetest.DB
-	srv             *httptest.Server
-	api             *api.Server
-	orgs            *store.Organizations
-	org             tenant
+	// widgetHosts, when set before the server starts, are its widget host origins.
+	widgetHosts []string
+	t           *testing.T
+	db          *storetest.DB
+	srv         *httptest.Server
+	api         *api.Server
+	orgs        *store.Organizations
+	org         tenant
 }
 
 type tenant struct {
@@ -105,8 +107,11 @@ func (e *env) newServer() (*api.Server, *httptest.Server) {
 		Contexts:        store.NewContexts(e.db.Pool),
 		Idempotency:     store.NewIdempotency(e.db.Pool),
 		Gaps:            store.NewGaps(e.db.Pool),
+		WidgetConfigs:   store.NewWidgetConfigs(e.db.Pool),
+		Feedback:        store.NewFeedback(e.db.Pool),
 		Answerer:        answer.New(searcher, offline.NewEmbedder(storetest.VectorDims), e.chat(), answer.Config{}),
-	}, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit, SessionLifetime: e.sessionLifetime}, logger)
+	}, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit, SessionLifetime: e.sessionLifetime,
+		WidgetHosts: e.widgetHosts}, logger)
 	if err != nil {
 		e.t.Fatal(err)
 	}
