@@ -170,6 +170,9 @@ const jwtIssuer = "lorebase"
 // no page origin.
 func (s *Server) pageOrigin(r *http.Request) (page, host string) {
 	origin := normalizeOrigin(r.Header.Get("Origin"))
+	if own := s.ownWidgetHost(r, origin); own != "" {
+		return normalizeOrigin(r.Header.Get("X-Embed-Origin")), own
+	}
 	if origin == "" || !s.widgetHosts[origin] {
 		return origin, ""
 	}

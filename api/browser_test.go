@@ -16,7 +16,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/lorebase/lorebase"
-	"github.com/lorebase/lorebase/ingest/pdf/pdftest"
 	"github.com/lorebase/lorebase/internal/browsertest"
 )
 
@@ -177,15 +176,56 @@ func TestConsoleInBrowser(t *testing.T) {
 	checkAxe(t, ctx, "try it")
 	browsertest.Screenshot(t, ctx, shots, "console-try-it")
 
-	// A widget configuration, its live preview and the snippet to copy.
-	browsertest.Do(t, ctx, "widget", browserWait,
+	// A widget configuration: its live preview follows the form, and its snippet is copied.
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.CallBrowser(ctx, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted, Origin: e.srv.URL}); err != nil {
+			t.Fatalf("grant %s: %v", name, err)
+		}
+	}
+	title := chromedp.Search(`//label[normalize-space()="Title"]/following-sibling::input`)
+	browsertest.Do(t, ctx, "new widget", browserWait,
 		chromedp.Navigate(e.srv.URL+"/console/#/widgets"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="New widget"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`iframe.preview`)),
-		chromedp.SetValue(chromedp.CSS(`form.widget-editor input`), ""),
+		chromedp.SetValue(title, ""),
+		chromedp.SendKeys(title, "Ask ACME"),
 	)
-	_ = fmt.Sprint()
-	t.Skip("widget configurations arrive with issue 10")
+	preview := browsertest.Get(t, ctx, "preview frame", browserWait, chromedp.Nodes(chromedp.CSS(`iframe.preview`), chromedp.NodeReady))
+	browsertest.Do(t, ctx, "preview", browserWait, chromedp.WaitVisible(chromedp.CSS(`.msg.assistant`), in(preview[0])...))
+	browsertest.Get(t, ctx, "preview follows the form", browserWait,
+		chromedp.Poll[bool](`document.querySelector("iframe.preview").contentDocument.getElementById("title").textContent === "Ask ACME"`))
+	checkAxe(t, ctx, "widgets")
+	browsertest.Screenshot(t, ctx, shots, "console-widgets")
+	browsertest.Do(t, ctx, "save widget", browserWait,
+		chromedp.Click(chromedp.Search(`//button[normalize-space()="Save widget"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.widget-editor .snippet`)),
+		chromedp.Click(chromedp.CSS(`form.widget-editor button.copy`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[@id="toast" and contains(., "Snippet copied")]`)),
+	)
+	snippet := browsertest.Get(t, ctx, "snippet", 10*time.Second, chromedp.Text(chromedp.CSS(`form.widget-editor .snippet`)))
+	copied := browsertest.Get(t, ctx, "clipboard", 10*time.Second, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+	var configs struct{ Items []lorebase.WidgetConfig }
+	e.call("GET", "/api/v1/widget-configs/", nil, withKey(e.org)).data(&configs)
+	if len(configs.Items) != 1 || configs.Items[0].Title["en"] != "Ask ACME" {
+		t.Fatalf("widget configurations after saving: %+v", configs.Items)
+	}
+	want := fmt.Sprintf(`<script src="%s/widget.js" data-client-id="%s" data-assistant-id="%s" data-config-id="%s" async></script>`,
+		e.srv.URL, e.org.ClientID, assistants.Items[0].ID, configs.Items[0].ID)
+	if snippet != want || copied != want {
+		t.Errorf("embed snippet\n shown  %s\n copied %s\n want   %s", snippet, copied, want)
+	}
+
+	// Signing out ends the session on the server: the old cookie no longer works.
+	browsertest.Do(t, ctx, "sign out", browserWait,
+		chromedp.Click(chromedp.CSS(`#logout`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="client_secret"]`)),
+	)
+	status := browsertest.Get(t, ctx, "after sign-out", 10*time.Second, chromedp.Evaluate[int](
+		`fetch("/api/v1/assistants/").then(r => r.status)`, chromedp.EvalAwaitPromise))
+	if status != http.StatusUnauthorized {
+		t.Errorf("an API call after sign-out answered %d, want 401", status)
+	}
 }
 
 // hostPage is a web site on another loopback origin that embeds the widget's snippet.
@@ -199,9 +239,170 @@ func (h *hostPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer h.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Shop</title></head><body><main><h1>Our shop</h1><p>Welcome to the shop.</p></main>%s</body></html>`, h.snippet)
+<title>ACME shop</title></head><body><main><h1>ACME shop</h1><p>Kettles, teapots and everything for tea.</p></main>
+%s
+</body></html>`, h.snippet)
 }
 
-var _ = httptest.NewServer
-var _ = browser.PermissionTypeClipboardReadWrite
-var _ = pdftest.Build
+// docsSite is the shop's documentation, crawled so that answers cite a page with a link.
+func docsSite() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/robots.txt", "/sitemap.xml", "/favicon.ico":
+			http.NotFound(w, r)
+		default:
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, `<!doctype html><html lang="en"><head><title>Shipping</title></head><body><main>
+<h1>Shipping</h1><h2 id="canada">Shipping to Canada</h2>
+<p>We ship to Canada with tracked parcels. Delivery to Canada takes 7 to 10 business days.</p>
+<h2 id="costs">Costs</h2><p>Shipping to Canada costs 15 euros per order.</p></main></body></html>`)
+		}
+	})
+}
+
+// streamWatch records how the widget asked for replies.
+type streamWatch struct {
+	mu      sync.Mutex
+	accepts []string
+}
+
+func (s *streamWatch) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/messages") {
+			s.mu.Lock()
+			s.accepts = append(s.accepts, r.Header.Get("Accept"))
+			s.mu.Unlock()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func TestWidgetInBrowser(t *testing.T) {
+	e := setup(t)
+	e.startWorker()
+	shots := screenshotDir(t)
+
+	// The lorebase server again, with the widget's message requests recorded.
+	watch := &streamWatch{}
+	lb := httptest.NewServer(watch.wrap(e.api.Handler()))
+	t.Cleanup(lb.Close)
+	host := &hostPage{}
+	site := httptest.NewServer(host)
+	t.Cleanup(site.Close)
+	tn := e.newTenant("Tea shop", site.URL)
+	key := withKey(tn)
+
+	docs := httptest.NewServer(docsSite())
+	t.Cleanup(docs.Close)
+	r := e.call("POST", "/api/v1/knowledge/urls/", map[string]any{"url": docs.URL + "/shipping", "title": "Shipping", "max_pages": 1, "max_depth": 0}, key)
+	expect(t, r, http.StatusAccepted)
+	var item lorebase.KnowledgeItem
+	r.data(&item)
+	if it := e.waitItem(tn, item.ID); it.Status != lorebase.StatusReady {
+		t.Fatalf("docs crawl: %s %v", it.Status, it.Error)
+	}
+	r = e.call("POST", "/api/v1/assistants/", map[string]any{"name": "Tea helper", "language": "en", "is_active": true}, key)
+	expect(t, r, http.StatusCreated)
+	var asst lorebase.Assistant
+	r.data(&asst)
+	r = e.call("POST", "/api/v1/widget-configs/", map[string]any{"assistant_id": asst.ID, "primary_color": "#7a1f5c",
+		"title": map[string]string{"en": "Tea shop help", "pt": "Ajuda da loja"}, "greeting_message": map[string]any{"text": map[string]string{"en": "Hello! Ask me about shipping."}}}, key)
+	expect(t, r, http.StatusCreated)
+	var wc lorebase.WidgetConfig
+	r.data(&wc)
+	host.mu.Lock()
+	host.snippet = fmt.Sprintf(`<script src="%s/widget.js" data-client-id="%s" data-assistant-id="%s" data-config-id="%s" async></script>`,
+		lb.URL, tn.ClientID, asst.ID, wc.ID)
+	host.mu.Unlock()
+
+	ctx := browsertest.New(t, 1280, 900)
+	frameOf := func() *chromedp.Node {
+		t.Helper()
+		n := browsertest.Get(t, ctx, "widget iframe", browserWait, chromedp.Nodes(chromedp.CSS(`iframe[data-lorebase-widget]`), chromedp.NodeReady))
+		return n[0]
+	}
+	browsertest.Do(t, ctx, "open the shop", browserWait, chromedp.Navigate(site.URL+"/"))
+	frame := frameOf()
+	browsertest.Do(t, ctx, "open the widget", browserWait,
+		chromedp.WaitVisible(chromedp.CSS(`#launcher`), in(frame)...),
+		chromedp.Click(chromedp.CSS(`#launcher`), in(frame)...),
+		chromedp.WaitVisible(chromedp.CSS(`#panel`), in(frame)...),
+	)
+	if got := browsertest.Get(t, ctx, "title", 10*time.Second, chromedp.Text(chromedp.CSS(`#title`), in(frame)...)); got != "Tea shop help" {
+		t.Errorf("widget title %q, want the configuration's", got)
+	}
+	browsertest.Do(t, ctx, "ask", browserWait,
+		chromedp.SendKeys(chromedp.CSS(`#input`), "How long does delivery to Canada take?", in(frame)...),
+		chromedp.Click(chromedp.CSS(`#send`), in(frame)...),
+		chromedp.WaitVisible(chromedp.CSS(`.msg.assistant a.source`), in(frame)...),
+	)
+	reply := browsertest.Get(t, ctx, "reply", 10*time.Second, chromedp.Text(chromedp.CSS(`.msg.assistant:last-of-type .body`), in(frame)...))
+	if !strings.Contains(reply, "7 to 10 business days") {
+		t.Errorf("the reply does not carry the answer: %q", reply)
+	}
+	link := browsertest.Get(t, ctx, "source link", 10*time.Second, chromedp.AttributeValue(chromedp.CSS(`.msg.assistant a.source`), "href", in(frame)...))
+	if !strings.HasPrefix(link.Value, docs.URL+"/shipping") {
+		t.Errorf("source link %q, want the crawled page", link.Value)
+	}
+	watch.mu.Lock()
+	accepts := append([]string(nil), watch.accepts...)
+	watch.mu.Unlock()
+	if len(accepts) != 1 || accepts[0] != "text/event-stream" {
+		t.Errorf("the widget asked for replies with Accept %q, want one streamed (SSE) request", accepts)
+	}
+	browsertest.Screenshot(t, ctx, shots, "widget-open")
+
+	// Thumbs down, and a rating of the whole conversation.
+	browsertest.Do(t, ctx, "thumbs down and rate", browserWait,
+		chromedp.Click(chromedp.CSS(`.msg.assistant button[data-feedback="negative"]`), in(frame)...),
+		chromedp.WaitVisible(chromedp.CSS(`.msg.assistant button[data-feedback="negative"][aria-pressed="true"]`), in(frame)...),
+		chromedp.Click(chromedp.CSS(`#stars button[data-rating="4"]`), in(frame)...),
+		chromedp.WaitVisible(chromedp.CSS(`#stars button[data-rating="4"][aria-pressed="true"]`), in(frame)...),
+	)
+
+	// A reload keeps the conversation while the session lives.
+	browsertest.Do(t, ctx, "reload", browserWait, chromedp.Reload())
+	frame = frameOf()
+	browsertest.Do(t, ctx, "conversation after reload", browserWait,
+		chromedp.WaitVisible(chromedp.CSS(`#panel`), in(frame)...),
+		chromedp.WaitVisible(chromedp.CSS(`.msg.assistant a.source`), in(frame)...),
+		chromedp.WaitVisible(chromedp.CSS(`#stars button[data-rating="4"][aria-pressed="true"]`), in(frame)...),
+	)
+
+	// The knowledge manager sees the thumbs down with its question in the console.
+	ctx2 := browsertest.New(t, 1280, 900)
+	signIn(t, ctx2, e.srv.URL, tn)
+	browsertest.Do(t, ctx2, "feedback page", browserWait,
+		chromedp.Navigate(e.srv.URL+"/console/#/feedback"),
+		chromedp.WaitVisible(chromedp.Search(`//article[contains(@class,"negative")]//p[contains(., "delivery to Canada")]`)),
+	)
+	browsertest.Screenshot(t, ctx2, shots, "console-feedback")
+
+	// The open widget on a phone-sized screen, and its accessibility on its own.
+	phone := browsertest.New(t, 390, 844)
+	browsertest.Do(t, phone, "phone", browserWait, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(site.URL+"/"))
+	pframe := browsertest.Get(t, phone, "widget iframe", browserWait, chromedp.Nodes(chromedp.CSS(`iframe[data-lorebase-widget]`), chromedp.NodeReady))[0]
+	browsertest.Do(t, phone, "open on a phone", browserWait,
+		chromedp.Click(chromedp.CSS(`#launcher`), in(pframe)...),
+		chromedp.WaitVisible(chromedp.CSS(`#panel`), in(pframe)...),
+	)
+	width := browsertest.Get(t, phone, "frame width", 10*time.Second, chromedp.Evaluate[int](`document.querySelector("iframe[data-lorebase-widget]").getBoundingClientRect().width`))
+	viewport := browsertest.Get(t, phone, "viewport", 10*time.Second, chromedp.Evaluate[int](`window.innerWidth`))
+	if width != viewport {
+		t.Errorf("on a phone the open widget is %d px wide, want the whole %d px", width, viewport)
+	}
+	browsertest.Screenshot(t, phone, shots, "widget-phone")
+
+	panel := fmt.Sprintf("%s/widget/?client_id=%s&assistant_id=%s&config_id=%s&embed_origin=%s", lb.URL, tn.ClientID, asst.ID, wc.ID, site.URL)
+	browsertest.Do(t, phone, "widget alone", browserWait,
+		chromedp.Navigate(panel),
+		chromedp.Click(chromedp.CSS(`#launcher`)),
+		chromedp.WaitVisible(chromedp.CSS(`#panel .msg.assistant`)),
+	)
+	checkAxe(t, phone, "the open widget")
+	// Keyboard: Escape closes the panel and gives focus back to the launcher.
+	browsertest.Do(t, phone, "escape", browserWait, chromedp.KeyEvent("\u001b"), chromedp.WaitVisible(chromedp.CSS(`#launcher`)))
+	if f := browsertest.Get(t, phone, "focus", 10*time.Second, chromedp.Evaluate[string](`document.activeElement.id`)); f != "launcher" {
+		t.Errorf("after Escape the focus is on %q, want the launcher", f)
+	}
+}

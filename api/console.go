@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -203,10 +202,11 @@ func (s *Server) checkSameSite(r *http.Request) error {
 // isOwnOrigin tells whether origin is this server's own origin as the request reached it: its
 // pages (the console and the widget frame) call the API from there.
 func (s *Server) isOwnOrigin(r *http.Request, origin string) bool {
-	u, err := url.Parse(normalizeOrigin(origin))
-	if err != nil || u.Host == "" {
-		return false
-	}
+	return normalizeOrigin(origin) == normalizeOrigin(s.ownOrigin(r))
+}
+
+// ownOrigin is scheme://host of this server as the request reached it.
+func (s *Server) ownOrigin(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil || (s.cfg.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https") {
 		scheme = "https"
@@ -217,7 +217,24 @@ func (s *Server) isOwnOrigin(r *http.Request, origin string) bool {
 			host = strings.TrimSpace(strings.Split(fh, ",")[0])
 		}
 	}
-	return u.Scheme == scheme && strings.EqualFold(u.Host, host)
+	return scheme + "://" + host
+}
+
+// ownWidgetHost returns this server's own origin when the request comes from the chat panel it
+// serves at /widget/ (lorebase is its own default widget host), else "". Browsers send no Origin
+// on a same-origin GET, so such a request counts when it says Sec-Fetch-Site: same-origin and
+// carries X-Embed-Origin.
+func (s *Server) ownWidgetHost(r *http.Request, origin string) string {
+	if s.cfg.NoOwnWidgetHost {
+		return ""
+	}
+	switch {
+	case origin != "" && s.isOwnOrigin(r, origin):
+		return origin
+	case origin == "" && r.Header.Get("Sec-Fetch-Site") == "same-origin" && r.Header.Get("X-Embed-Origin") != "":
+		return normalizeOrigin(s.ownOrigin(r))
+	}
+	return ""
 }
 
 func randomToken() string {

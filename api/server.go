@@ -27,6 +27,9 @@ type Config struct {
 	// WidgetHosts are the origins that serve widget iframes: their requests get CORS, and their
 	// page origin is the X-Embed-Origin header (API.md, "Browser widgets").
 	WidgetHosts []string
+	// NoOwnWidgetHost stops the server's own origin from counting as a widget host; by default
+	// it does, so the chat panel lorebase serves at /widget/ works with no configuration.
+	NoOwnWidgetHost bool
 }
 
 // UploadLimitDefault bounds a knowledge file upload.

@@ -24,7 +24,7 @@
   st.position = "fixed"; st.border = "0"; st.zIndex = "2147483000"; st.background = "transparent";
   st.colorScheme = "normal"; st.width = "0"; st.height = "0"; st.bottom = "20px"; st.right = "20px";
   st.maxWidth = "100vw"; st.maxHeight = "100%";
-  var layout = { open: false, position: "bottom-right", offset: 20, button: 60, hidden: false };
+  var layout = { open: false, position: "bottom-right", offset: 20, button: 60, hidden: false, width: 400, height: 640 };
 
   function apply() {
     var phone = window.innerWidth < 520;
@@ -39,8 +39,8 @@
     st[pos[0] === "top" ? "top" : "bottom"] = off;
     st[pos[1] === "left" ? "left" : "right"] = off;
     if (layout.open) {
-      st.width = "min(400px, calc(100vw - " + 2 * layout.offset + "px))";
-      st.height = "min(640px, calc(100% - " + 2 * layout.offset + "px))";
+      st.width = "min(" + layout.width + "px, calc(100vw - " + 2 * layout.offset + "px))";
+      st.height = "min(" + layout.height + "px, calc(100% - " + 2 * layout.offset + "px))";
     } else {
       st.width = st.height = layout.button + 16 + "px";
     }
@@ -54,6 +54,8 @@
     layout.offset = Math.max(0, Math.min(200, Number(m.offset) || 0));
     layout.button = Math.max(32, Math.min(120, Number(m.button) || 60));
     layout.hidden = !!m.hideOnMobile;
+    layout.width = Math.max(280, Math.min(800, Number(m.width) || 400));
+    layout.height = Math.max(320, Math.min(1000, Number(m.height) || 640));
     if (typeof m.title === "string" && m.title) frame.title = m.title.slice(0, 120);
     apply();
     if (m.focus === "frame") frame.focus();

@@ -28,6 +28,7 @@ type serveOptions struct {
 	jwtKey          string
 	corsOrigins     string
 	widgetHosts     string
+	noOwnWidgetHost bool
 	trustProxy      bool
 	uploadLimitMB   int
 	sessionLifetime time.Duration
@@ -43,6 +44,8 @@ func (o *serveOptions) register(cmd *cobra.Command) {
 		"extra comma-separated CORS origins besides every client's allowed origins ($LOREBASE_CORS_ORIGINS)")
 	f.StringVar(&o.widgetHosts, "widget-hosts", os.Getenv("LOREBASE_WIDGET_HOSTS"),
 		"comma-separated origins that serve chat-widget iframes, e.g. https://widget.example; their requests get CORS and name the embedding page in X-Embed-Origin ($LOREBASE_WIDGET_HOSTS)")
+	f.BoolVar(&o.noOwnWidgetHost, "no-own-widget-host", envBool("LOREBASE_NO_OWN_WIDGET_HOST"),
+		"do not count this server's own origin as a widget host; its built-in chat panel (/widget.js) then stops working ($LOREBASE_NO_OWN_WIDGET_HOST)")
 	f.BoolVar(&o.trustProxy, "trust-proxy", envBool("LOREBASE_TRUST_PROXY"), "take client IPs from X-Forwarded-For ($LOREBASE_TRUST_PROXY)")
 	f.IntVar(&o.uploadLimitMB, "upload-limit-mb", 50, "largest knowledge file upload, in MiB")
 	f.DurationVar(&o.sessionLifetime, "session-lifetime", 30*time.Minute, "how long an idle visitor session lives; each message extends it")
@@ -149,7 +152,7 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		Feedback:        store.NewFeedback(db.Pool),
 		Answerer:        answer.New(searcher, embedder, chat, answer.Config{}),
 	}, api.Config{
-		JWTKey: key, CORSOrigins: origins, WidgetHosts: widgetHosts, TrustProxy: so.trustProxy,
+		JWTKey: key, CORSOrigins: origins, WidgetHosts: widgetHosts, NoOwnWidgetHost: so.noOwnWidgetHost, TrustProxy: so.trustProxy,
 		UploadLimit: int64(so.uploadLimitMB) << 20, SessionLifetime: so.sessionLifetime,
 	}, logger)
 }

@@ -430,13 +430,18 @@
     var type = h("select", null, h("option", { value: "" }, "All"), h("option", { value: "negative" }, "Thumbs down"),
       h("option", { value: "positive" }, "Thumbs up"), h("option", { value: "rating" }, "Session ratings"));
     var asel = h("select");
-    add(root, [h("div", { class: "row" }, field("Type", type), field("Assistant", asel)), list]);
+    var from = h("input", { type: "date" }), to = h("input", { type: "date" });
+    add(root, [h("div", { class: "row" }, field("Type", type), field("Assistant", asel), field("From", from), field("To", to)), list]);
+    from.addEventListener("change", load);
+    to.addEventListener("change", load);
     try { assistantSelect(await assistants(), "", "All assistants").childNodes.forEach(function (o) { asel.appendChild(o.cloneNode(true)); }); } catch (x) { /* optional */ }
     async function load() {
       clear(list);
       var qs = [];
       if (type.value) qs.push(type.value === "rating" ? "type=session" : "type=message&feedback_type=" + type.value);
       if (asel.value) qs.push("assistant_id=" + encodeURIComponent(asel.value));
+      if (from.value) qs.push("from=" + from.value);
+      if (to.value) qs.push("to=" + to.value);
       try {
         var d = await api("GET", "/api/v1/feedback/?page_size=50" + (qs.length ? "&" + qs.join("&") : ""));
         var items = d.items || [];
@@ -454,7 +459,7 @@
   };
   function feedbackCard(f) {
     var kind = f.feedback_type || (f.rating ? "rating" : f.type || "feedback");
-    var label = kind === "negative" ? "\u{1F44E} Not helpful" : kind === "positive" ? "\u{1F44D} Helpful" :
+    var label = kind === "negative" ? "Thumbs down: not helpful" : kind === "positive" ? "Thumbs up: helpful" :
       f.rating ? "\u2605".repeat(Number(f.rating) || 0) + " " + f.rating + "/5" : kind;
     var q = f.question || (f.user_message && f.user_message.content) || "";
     var a = f.answer || (f.assistant_message && f.assistant_message.content) || (f.message && f.message.content) || "";
@@ -484,7 +489,7 @@
       }
       if (!items.length) list.appendChild(h("p", { class: "empty" }, "No widgets yet."));
       items.forEach(function (c) {
-        list.appendChild(h("article", { class: "card" }, h("h2", null, text(c.title) || "Widget"),
+        list.appendChild(h("article", { class: "card" }, h("h2", null, c.name || text(c.title) || "Widget"),
           h("p", { class: "meta" }, "id " + c.id + " · " + (c.position || "")),
           snippetBox(c),
           h("button", { type: "button", class: "secondary", onclick: function () { edit(c); } }, "Edit", h("span", { class: "sr-only" }, " " + (text(c.title) || c.id)))));
@@ -495,6 +500,7 @@
       try { all = await assistants(); } catch (x) { return fail(x); }
       if (!all.length) { toast("Create an assistant first.", true); return; }
       var lang = h("input", { value: c && c.default_language || "en", size: 6 });
+      var name = h("input", { value: c && c.name || "", placeholder: "Main site" });
       var asel = assistantSelect(all, c && c.assistant_id);
       var title = h("input", { value: c ? text(c.title) : "Ask us" });
       var subtitle = h("input", { value: c ? text(c.subtitle) : "We answer from our documentation" });
@@ -509,7 +515,7 @@
       function config() {
         var l = lang.value.trim() || "en", o = {};
         function m(v) { var x = {}; x[l] = v; return x; }
-        o.assistant_id = asel.value; o.default_language = l; o.title = m(title.value); o.subtitle = m(subtitle.value);
+        o.assistant_id = asel.value; o.name = name.value; o.default_language = l; o.title = m(title.value); o.subtitle = m(subtitle.value);
         o.placeholder = m(placeholder.value); o.greeting_message = { text: m(greeting.value) }; o.position = position.value;
         o.border_radius = Number(radius.value); o.start_open = startOpen.checked;
         COLOR_FIELDS.forEach(function (f) { o[f[0]] = colors[f[0]].value; });
@@ -530,7 +536,7 @@
       } },
         h("h2", null, c ? "Edit widget" : "New widget"),
         h("div", { class: "split" },
-          h("div", null, field("Assistant", asel), field("Language", lang, "Texts below are in this language."),
+          h("div", null, field("Name", name, "For you only; visitors never see it."), field("Assistant", asel), field("Language", lang, "Texts below are in this language."),
             field("Title", title), field("Subtitle", subtitle), field("Greeting", greeting), field("Input placeholder", placeholder),
             h("div", { class: "grid" }, COLOR_FIELDS.map(function (f) { return field(f[1], colors[f[0]]); })),
             h("div", { class: "grid" }, field("Position", position), field("Corner radius (px)", radius)),

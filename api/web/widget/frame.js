@@ -44,9 +44,9 @@
       limited: "Trop de messages. Patientez un instant.", title: "Chat", you: "Vous", assistant: "Assistant" }
   };
   var DEFAULTS = { primary_color: "#1f5fbf", secondary_color: "#e8eef9", background_color: "#ffffff", text_color: "#1a1a1a",
-    border_radius: 12, position: "bottom-right", edge_offset: 20, button_size: 60, message_bubble_radius: 14,
-    button_border_radius: 30, opacity: 1, shadow_intensity: 0.25, shadow_color: "#000000", show_timestamps: false,
-    show_typing_indicator: true, start_open: false, hide_on_mobile: false, font_family: "", font_size: 15, font_weight: 400 };
+    border_radius: 12, position: "bottom-right", edge_offset: 20, message_bubble_radius: 14,
+    button_border_radius: 30, opacity: 1, shadow_intensity: "md", shadow_color: "#000000", show_timestamps: false,
+    show_typing_indicator: true, start_open: false, hide_on_mobile: false, font_family: "", font_size: 15, font_weight: "400", button_size: "md" };
 
   var cfg = Object.assign({}, DEFAULTS);
   var lang = "en";
@@ -91,19 +91,21 @@
     T = TEXTS[lang.split("-")[0]] || TEXTS.en;
     document.documentElement.lang = lang;
     setVar("--primary", cfg.primary_color, "color");
+    setVar("--on-primary", onColor(cfg.primary_color), "color");
     setVar("--secondary", cfg.secondary_color, "color");
     setVar("--bg", cfg.background_color, "color");
     setVar("--text", cfg.text_color, "color");
     setVar("--radius", cssLen(cfg.border_radius));
     setVar("--bubble-radius", cssLen(cfg.message_bubble_radius));
-    setVar("--button-size", cssLen(cfg.button_size));
+    setVar("--button-size", buttonPx() + "px");
     setVar("--button-radius", cssLen(cfg.button_border_radius));
     setVar("--font-size", cssLen(cfg.font_size));
     setVar("--font-weight", String(cfg.font_weight || ""), "font-weight");
     if (cfg.font_family) setVar("--font-family", String(cfg.font_family), "font-family");
     var op = Number(cfg.opacity);
-    if (op > 0 && op <= 1) setVar("--opacity", String(op));
-    var si = Math.max(0, Math.min(1, Number(cfg.shadow_intensity) || 0));
+    if (op >= 0.1 && op <= 1) setVar("--bg-alpha", Math.round(op * 100) + "%");
+    var si = typeof cfg.shadow_intensity === "string" ? ({ none: 0, sm: 0.12, md: 0.25, lg: 0.35, xl: 0.5 }[cfg.shadow_intensity] || 0) :
+      Math.max(0, Math.min(1, Number(cfg.shadow_intensity) || 0));
     var sc = CSS.supports("color", cfg.shadow_color) ? cfg.shadow_color : "#000";
     setVar("--shadow", "0 6px " + Math.round(8 + 30 * si) + "px color-mix(in srgb, " + sc + " " + Math.round(si * 100) + "%, transparent)", "box-shadow");
     document.body.setAttribute("data-position", /^(top|bottom)-(left|right)$/.test(cfg.position) ? cfg.position : "bottom-right");
@@ -120,11 +122,16 @@
     buildStars();
   }
 
+  function buttonPx() {
+    var b = cfg.button_size;
+    return { sm: 48, md: 60, lg: 72 }[b] || (Number(b) >= 32 && Number(b) <= 120 ? Number(b) : 60);
+  }
+
   // ---------- layout messages to the loader ----------
   function tellLoader(focus) {
     if (preview || window.parent === window) return;
     window.parent.postMessage({ type: "lorebase:layout", open: state.open, position: cfg.position, offset: Number(cfg.edge_offset),
-      button: Number(cfg.button_size), hideOnMobile: !!cfg.hide_on_mobile, title: $("title").textContent, focus: focus || "" }, embedOrigin || "*");
+      button: buttonPx(), width: Number(cfg.widget_width) || 0, height: Number(cfg.widget_height) || 0, hideOnMobile: !!cfg.hide_on_mobile, title: $("title").textContent, focus: focus || "" }, embedOrigin || "*");
   }
 
   // ---------- API ----------
@@ -229,14 +236,14 @@
   }
   function addThumbs(box, messageID) {
     var row = el("div", "thumbs");
-    [["positive", "\u{1F44D}", T.up], ["negative", "\u{1F44E}", T.down]].forEach(function (f) {
+    [["positive", THUMB, T.up], ["negative", THUMB, T.down]].forEach(function (f) {
       var b = el("button", "thumb");
       b.type = "button";
       b.setAttribute("aria-pressed", "false");
       b.setAttribute("aria-label", f[2]);
       b.title = f[2];
       b.dataset.feedback = f[0];
-      b.appendChild(el("span", null, f[1])).setAttribute("aria-hidden", "true");
+      b.appendChild(icon(f[1], f[0] === "negative"));
       b.addEventListener("click", function () { sendThumb(row, messageID, f[0], b); });
       row.appendChild(b);
     });
@@ -249,6 +256,28 @@
       row.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-pressed", String(b === button)); });
       announce(T.thanks);
     } catch (e) { showError(e); }
+  }
+  // Icons are drawn as SVG so they need no emoji font.
+  var THUMB = "M2 10h4v11H2zM22 11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3a1.5 1.5 0 0 0-.5-1.1L13.1 2 7.6 7.6A2 2 0 0 0 7 9v10a2 2 0 0 0 2 2h9a2 2 0 0 0 1.8-1.2l3-7a2 2 0 0 0 .2-.8z";
+  function icon(d, flip) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24"); svg.setAttribute("width", "16"); svg.setAttribute("height", "16");
+    svg.setAttribute("aria-hidden", "true"); svg.setAttribute("focusable", "false");
+    if (flip) svg.setAttribute("transform", "rotate(180)");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", d); path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
+  }
+  // onColor picks black or white text for a background color, whichever reads better.
+  function onColor(c) {
+    var m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(String(c || "").trim());
+    if (!m) return "#ffffff";
+    var hex = m[1].length === 3 ? m[1].replace(/./g, "$&$&") : m[1];
+    var lin = [0, 2, 4].map(function (i) { var v = parseInt(hex.substr(i, 2), 16) / 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    var L = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+    return (1.05 / (L + 0.05)) >= ((L + 0.05) / 0.05) ? "#ffffff" : "#111111";
   }
   function buildStars() {
     var box = $("stars");
