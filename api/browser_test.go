@@ -183,12 +183,12 @@ func TestConsoleInBrowser(t *testing.T) {
 			t.Fatalf("grant %s: %v", name, err)
 		}
 	}
-	title := chromedp.Search(`//label[normalize-space()="Title"]/following-sibling::input`)
+	title := chromedp.ID("wc-title")
 	browsertest.Do(t, ctx, "new widget", browserWait,
 		chromedp.Navigate(e.srv.URL+"/console/#/widgets"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="New widget"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`iframe.preview`)),
-		chromedp.SetValue(title, ""),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("wc-title").value = ""`),
 		chromedp.SendKeys(title, "Ask ACME"),
 	)
 	preview := browsertest.Get(t, ctx, "preview frame", browserWait, chromedp.Nodes(chromedp.CSS(`iframe.preview`), chromedp.NodeReady))

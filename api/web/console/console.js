@@ -502,7 +502,7 @@
       var lang = h("input", { value: c && c.default_language || "en", size: 6 });
       var name = h("input", { value: c && c.name || "", placeholder: "Main site" });
       var asel = assistantSelect(all, c && c.assistant_id);
-      var title = h("input", { value: c ? text(c.title) : "Ask us" });
+      var title = h("input", { id: "wc-title", value: c ? text(c.title) : "Ask us" });
       var subtitle = h("input", { value: c ? text(c.subtitle) : "We answer from our documentation" });
       var greeting = h("input", { value: c ? text(c.greeting_message && c.greeting_message.text) : "Hello! How can I help?" });
       var placeholder = h("input", { value: c ? text(c.placeholder) : "Ask a question…" });
