@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/internal/browsertest"
@@ -35,12 +37,42 @@ func screenshotDir(t *testing.T) string {
 	return dir
 }
 
-// css queries the page, or the document of the frame node when one is given.
-func in(frame *chromedp.Node) []chromedp.QueryOption {
+// q selects by CSS in the page, or in the document of the (same-site) iframe node when given.
+func q(frame *cdp.Node) []chromedp.QueryOption {
 	if frame == nil {
-		return nil
+		return []chromedp.QueryOption{chromedp.ByQuery}
 	}
-	return []chromedp.QueryOption{chromedp.FromNode(frame)}
+	return []chromedp.QueryOption{chromedp.ByQuery, chromedp.FromNode(frame)}
+}
+
+func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action) {
+	t.Helper()
+	browsertest.Run(t, ctx, what, browserWait, actions...)
+}
+
+func textOf(t *testing.T, ctx context.Context, sel string, frame *cdp.Node) string {
+	t.Helper()
+	var s string
+	do(t, ctx, "text of "+sel, chromedp.Text(sel, &s, q(frame)...))
+	return s
+}
+
+func evalJS[T any](t *testing.T, ctx context.Context, expr string, await bool) T {
+	t.Helper()
+	var v T
+	var opts []chromedp.EvaluateOption
+	if await {
+		opts = append(opts, browsertest.AwaitPromise)
+	}
+	do(t, ctx, "evaluate "+expr, chromedp.Evaluate(expr, &v, opts...))
+	return v
+}
+
+func nodeOf(t *testing.T, ctx context.Context, sel string) *cdp.Node {
+	t.Helper()
+	var ns []*cdp.Node
+	do(t, ctx, "find "+sel, chromedp.Nodes(sel, &ns, chromedp.ByQuery, chromedp.NodeReady))
+	return ns[0]
 }
 
 // checkAxe fails the test on serious or critical accessibility violations of the tab's page.
@@ -54,13 +86,13 @@ func checkAxe(t *testing.T, ctx context.Context, page string) {
 // signIn opens the console and signs in with the tenant's key pair.
 func signIn(t *testing.T, ctx context.Context, base string, tn tenant) {
 	t.Helper()
-	browsertest.Do(t, ctx, "sign in", browserWait,
+	do(t, ctx, "sign in",
 		chromedp.Navigate(base+"/console/"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="client_id"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="client_id"]`), tn.ClientID),
-		chromedp.SendKeys(chromedp.CSS(`input[name="client_secret"]`), tn.Secret),
-		chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#nav`)),
+		chromedp.WaitVisible(`input[name="client_id"]`, q(nil)...),
+		chromedp.SendKeys(`input[name="client_id"]`, tn.ClientID, q(nil)...),
+		chromedp.SendKeys(`input[name="client_secret"]`, tn.Secret, q(nil)...),
+		chromedp.Click(`form button[type="submit"]`, q(nil)...),
+		chromedp.WaitVisible(`#nav`, q(nil)...),
 	)
 }
 
@@ -71,15 +103,14 @@ func TestConsoleInBrowser(t *testing.T) {
 	ctx := browsertest.New(t, 1280, 900)
 
 	// Signed out, the console shows the sign-in form, with no violations.
-	browsertest.Do(t, ctx, "open console", browserWait, chromedp.Navigate(e.srv.URL+"/console/"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="client_secret"]`)))
+	do(t, ctx, "open console", chromedp.Navigate(e.srv.URL+"/console/"),
+		chromedp.WaitVisible(`input[name="client_secret"]`, q(nil)...))
 	checkAxe(t, ctx, "sign-in")
 	browsertest.Screenshot(t, ctx, shots, "console-sign-in")
 
 	signIn(t, ctx, e.srv.URL, e.org)
 	// The secret stays nowhere the page can read: not in storage, not in a readable cookie.
-	kept := browsertest.Get(t, ctx, "storage", 10*time.Second, chromedp.Evaluate[string](
-		`JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie + document.documentElement.outerHTML`))
+	kept := evalJS[string](t, ctx, `JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie + document.documentElement.outerHTML`, false)
 	if strings.Contains(kept, e.org.Secret) {
 		t.Fatal("the API secret is readable by the console page after sign-in")
 	}
@@ -88,12 +119,12 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 
 	// An assistant, created through the form.
-	browsertest.Do(t, ctx, "create assistant", browserWait,
+	do(t, ctx, "create assistant",
 		chromedp.Navigate(e.srv.URL+"/console/#/assistants"),
-		chromedp.Click(chromedp.Search(`//button[normalize-space()="New assistant"]`)),
-		chromedp.SendKeys(chromedp.CSS(`form.card input`), "Store helper"),
-		chromedp.Click(chromedp.Search(`//button[normalize-space()="Save"]`)),
-		chromedp.WaitVisible(chromedp.Search(`//article//h2[contains(., "Store helper")]`)),
+		chromedp.Click(`//button[normalize-space()="New assistant"]`, chromedp.BySearch),
+		chromedp.SendKeys(`form.card input`, "Store helper", q(nil)...),
+		chromedp.Click(`//button[normalize-space()="Save"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//article//h2[contains(., "Store helper")]`, chromedp.BySearch),
 	)
 	checkAxe(t, ctx, "assistants")
 
@@ -102,17 +133,17 @@ func TestConsoleInBrowser(t *testing.T) {
 	if err := os.WriteFile(pdfPath, policyPDF(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	browsertest.Do(t, ctx, "upload a PDF", browserWait,
+	do(t, ctx, "upload a PDF",
 		chromedp.Navigate(e.srv.URL+"/console/#/knowledge"),
-		chromedp.WaitReady(chromedp.CSS(`#file-input`)),
-		chromedp.SetUploadFiles(chromedp.CSS(`#file-input`), []string{pdfPath}),
-		chromedp.WaitVisible(chromedp.Search(`//tr[@data-status="ready"]/td[contains(., "store-policy")]`)),
+		chromedp.WaitReady(`#file-input`, q(nil)...),
+		chromedp.SetUploadFiles(`#file-input`, []string{pdfPath}, chromedp.ByQuery),
+		chromedp.WaitVisible(`//tr[@data-status="ready"]/td[contains(., "store-policy")]`, chromedp.BySearch),
 	)
-	progress := browsertest.Get(t, ctx, "upload progress", 10*time.Second, chromedp.Evaluate[string](`document.querySelector(".uploads progress").value + ""`))
+	progress := evalJS[string](t, ctx, `document.querySelector(".uploads progress").value + ""`, false)
 	if progress != "100" {
 		t.Errorf("upload progress bar at %s, want 100", progress)
 	}
-	pages := browsertest.Get(t, ctx, "ready row", 10*time.Second, chromedp.Text(chromedp.CSS(`tr[data-status="ready"]`)))
+	pages := textOf(t, ctx, `tr[data-status="ready"]`, nil)
 	if !strings.Contains(pages, "3 pages") {
 		t.Errorf("the ready PDF row says %q, want its 3 pages", pages)
 	}
@@ -132,44 +163,44 @@ func TestConsoleInBrowser(t *testing.T) {
 	s.data(&sess)
 	expect(t, e.call("POST", "/api/v1/sessions/"+sess.ID+"/messages", map[string]any{"content": "Do you sell gift vouchers for birthdays?"}, withKey(e.org)), http.StatusOK)
 	const answer = `Yes: <script>window.pwned=1</script><b>gift vouchers</b> from 10 euros.`
-	browsertest.Do(t, ctx, "answer a gap", browserWait,
+	do(t, ctx, "answer a gap",
 		chromedp.Navigate(e.srv.URL+"/console/#/gaps"),
-		chromedp.WaitVisible(chromedp.Search(`//li[contains(., "gift vouchers for birthdays")]//button`)),
+		chromedp.WaitVisible(`//li[contains(., "gift vouchers for birthdays")]//button`, chromedp.BySearch),
 	)
 	checkAxe(t, ctx, "knowledge gaps")
-	browsertest.Do(t, ctx, "answer a gap", browserWait,
-		chromedp.Click(chromedp.Search(`//li[contains(., "gift vouchers for birthdays")]//button`)),
-		chromedp.SendKeys(chromedp.CSS(`form.answer textarea`), answer),
-		chromedp.Click(chromedp.CSS(`form.answer button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`p.ok`)),
+	do(t, ctx, "answer a gap",
+		chromedp.Click(`//li[contains(., "gift vouchers for birthdays")]//button`, chromedp.BySearch),
+		chromedp.SendKeys(`form.answer textarea`, answer, q(nil)...),
+		chromedp.Click(`form.answer button[type="submit"]`, q(nil)...),
+		chromedp.WaitVisible(`p.ok`, q(nil)...),
 	)
 	var qa struct{ Items []lorebase.KnowledgeItem }
 	e.call("GET", "/api/v1/knowledge/qa/", nil, withKey(e.org)).data(&qa)
 	if len(qa.Items) != 1 || qa.Items[0].Answer != answer || !strings.Contains(qa.Items[0].Question, "gift vouchers") {
 		t.Fatalf("the gap's Q&A pair: %+v", qa.Items)
 	}
-	browsertest.Do(t, ctx, "see the pair", browserWait,
+	do(t, ctx, "see the pair",
 		chromedp.Navigate(e.srv.URL+"/console/#/knowledge"),
-		chromedp.WaitVisible(chromedp.Search(`//ul[@class="qa-list"]//p[@class="a"]`)),
+		chromedp.WaitVisible(`//ul[@class="qa-list"]//p[@class="a"]`, chromedp.BySearch),
 	)
-	shown := browsertest.Get(t, ctx, "pair text", 10*time.Second, chromedp.Text(chromedp.CSS(`.qa-list p.a`)))
+	shown := textOf(t, ctx, `.qa-list p.a`, nil)
 	if shown != answer {
 		t.Errorf("the Q&A answer shows as %q, want the literal text %q", shown, answer)
 	}
-	if n := browsertest.Get(t, ctx, "markup", 10*time.Second, chromedp.Evaluate[int](`document.querySelectorAll("main b, main script").length + (window.pwned ? 100 : 0)`)); n != 0 {
+	if n := evalJS[int](t, ctx, `document.querySelectorAll("main b, main script").length + (window.pwned ? 100 : 0)`, false); n != 0 {
 		t.Errorf("knowledge text became markup (%d elements)", n)
 	}
 
 	// Feedback and "try it" pages render without violations.
-	browsertest.Do(t, ctx, "feedback", browserWait, chromedp.Navigate(e.srv.URL+"/console/#/feedback"),
-		chromedp.WaitVisible(chromedp.CSS(`main .feedback`)))
+	do(t, ctx, "feedback", chromedp.Navigate(e.srv.URL+"/console/#/feedback"),
+		chromedp.WaitVisible(`main .feedback`, q(nil)...))
 	checkAxe(t, ctx, "feedback")
-	browsertest.Do(t, ctx, "try it", browserWait, chromedp.Navigate(e.srv.URL+"/console/#/try"),
-		chromedp.WaitVisible(chromedp.CSS(`main form input`)),
-		chromedp.SendKeys(chromedp.CSS(`main form input`), "How much does express delivery cost?\n"),
-		chromedp.WaitVisible(chromedp.Search(`//div[contains(@class,"try-log")]//p[contains(@class,"assistant")]//ol`)),
+	do(t, ctx, "try it", chromedp.Navigate(e.srv.URL+"/console/#/try"),
+		chromedp.WaitVisible(`main form input`, q(nil)...),
+		chromedp.SendKeys(`main form input`, "How much does express delivery cost?\n", q(nil)...),
+		chromedp.WaitVisible(`//div[contains(@class,"try-log")]//p[contains(@class,"assistant")]//ol`, chromedp.BySearch),
 	)
-	reply := browsertest.Get(t, ctx, "try reply", 10*time.Second, chromedp.Text(chromedp.CSS(`.try-log .assistant`)))
+	reply := textOf(t, ctx, `.try-log .assistant`, nil)
 	if !strings.Contains(reply, "9 euros") || !strings.Contains(reply, "score") {
 		t.Errorf("try-it reply without the answer or its scored sources: %q", reply)
 	}
@@ -178,33 +209,34 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	// A widget configuration: its live preview follows the form, and its snippet is copied.
 	for _, name := range []string{"clipboard-read", "clipboard-write"} {
-		if _, err := chromedp.CallBrowser(ctx, browser.SetPermission, browser.SetPermissionParams{
-			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted, Origin: e.srv.URL}); err != nil {
+		grant := browser.SetPermission(&browser.PermissionDescriptor{Name: name}, browser.PermissionSettingGranted).WithOrigin(e.srv.URL)
+		if err := chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {
+			return grant.Do(cdp.WithExecutor(ctx, chromedp.FromContext(ctx).Browser))
+		})); err != nil {
 			t.Fatalf("grant %s: %v", name, err)
 		}
 	}
-	title := chromedp.ID("wc-title")
-	browsertest.Do(t, ctx, "new widget", browserWait,
+	do(t, ctx, "new widget",
 		chromedp.Navigate(e.srv.URL+"/console/#/widgets"),
-		chromedp.Click(chromedp.Search(`//button[normalize-space()="New widget"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`iframe.preview`)),
-		chromedp.Evaluate[chromedp.Void](`document.getElementById("wc-title").value = ""`),
-		chromedp.SendKeys(title, "Ask ACME"),
+		chromedp.Click(`//button[normalize-space()="New widget"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`iframe.preview`, q(nil)...),
+		chromedp.Evaluate(`document.getElementById("wc-title").value = ""`, nil),
+		chromedp.SendKeys(`#wc-title`, "Ask ACME", chromedp.ByQuery),
 	)
-	preview := browsertest.Get(t, ctx, "preview frame", browserWait, chromedp.Nodes(chromedp.CSS(`iframe.preview`), chromedp.NodeReady))
-	browsertest.Do(t, ctx, "preview", browserWait, chromedp.WaitVisible(chromedp.CSS(`.msg.assistant`), in(preview[0])...))
-	browsertest.Get(t, ctx, "preview follows the form", browserWait,
-		chromedp.Poll[bool](`document.querySelector("iframe.preview").contentDocument.getElementById("title").textContent === "Ask ACME"`))
+	preview := nodeOf(t, ctx, `iframe.preview`)
+	var same bool
+	do(t, ctx, "preview follows the form", chromedp.WaitVisible(`.msg.assistant`, q(preview)...),
+		chromedp.Poll(`document.querySelector("iframe.preview").contentDocument.getElementById("title").textContent === "Ask ACME"`, &same))
 	checkAxe(t, ctx, "widgets")
 	browsertest.Screenshot(t, ctx, shots, "console-widgets")
-	browsertest.Do(t, ctx, "save widget", browserWait,
-		chromedp.Click(chromedp.Search(`//button[normalize-space()="Save widget"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`form.widget-editor .snippet`)),
-		chromedp.Click(chromedp.CSS(`form.widget-editor button.copy`)),
-		chromedp.WaitVisible(chromedp.Search(`//p[@id="toast" and contains(., "Snippet copied")]`)),
+	do(t, ctx, "save widget",
+		chromedp.Click(`//button[normalize-space()="Save widget"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`form.widget-editor .snippet`, q(nil)...),
+		chromedp.Click(`form.widget-editor button.copy`, q(nil)...),
+		chromedp.WaitVisible(`//p[@id="toast" and contains(., "Snippet copied")]`, chromedp.BySearch),
 	)
-	snippet := browsertest.Get(t, ctx, "snippet", 10*time.Second, chromedp.Text(chromedp.CSS(`form.widget-editor .snippet`)))
-	copied := browsertest.Get(t, ctx, "clipboard", 10*time.Second, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+	snippet := textOf(t, ctx, `form.widget-editor .snippet`, nil)
+	copied := evalJS[string](t, ctx, `navigator.clipboard.readText()`, true)
 	var configs struct{ Items []lorebase.WidgetConfig }
 	e.call("GET", "/api/v1/widget-configs/", nil, withKey(e.org)).data(&configs)
 	if len(configs.Items) != 1 || configs.Items[0].Title["en"] != "Ask ACME" {
@@ -217,24 +249,23 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 
 	// Signing out ends the session on the server: the old cookie no longer works.
-	browsertest.Do(t, ctx, "sign out", browserWait,
-		chromedp.Click(chromedp.CSS(`#logout`)),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="client_secret"]`)),
+	do(t, ctx, "sign out",
+		chromedp.Click(`#logout`, q(nil)...),
+		chromedp.WaitVisible(`input[name="client_secret"]`, q(nil)...),
 	)
-	status := browsertest.Get(t, ctx, "after sign-out", 10*time.Second, chromedp.Evaluate[int](
-		`fetch("/api/v1/assistants/").then(r => r.status)`, chromedp.EvalAwaitPromise))
+	status := evalJS[int](t, ctx, `fetch("/api/v1/assistants/").then(r => r.status)`, true)
 	if status != http.StatusUnauthorized {
 		t.Errorf("an API call after sign-out answered %d, want 401", status)
 	}
 }
 
-// hostPage is a web site on another loopback origin that embeds the widget's snippet.
-type hostPage struct {
+// embeddingSite is a web site on another loopback origin that embeds the widget's snippet.
+type embeddingSite struct {
 	mu      sync.Mutex
 	snippet string
 }
 
-func (h *hostPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *embeddingSite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -277,7 +308,7 @@ func (s *streamWatch) wrap(next http.Handler) http.Handler {
 	})
 }
 
-func TestWidgetInBrowser(t *testing.T) {
+func TestBuiltinWidgetInBrowser(t *testing.T) {
 	e := setup(t)
 	e.startWorker()
 	shots := screenshotDir(t)
@@ -286,7 +317,7 @@ func TestWidgetInBrowser(t *testing.T) {
 	watch := &streamWatch{}
 	lb := httptest.NewServer(watch.wrap(e.api.Handler()))
 	t.Cleanup(lb.Close)
-	host := &hostPage{}
+	host := &embeddingSite{}
 	site := httptest.NewServer(host)
 	t.Cleanup(site.Close)
 	tn := e.newTenant("Tea shop", site.URL)
@@ -316,33 +347,34 @@ func TestWidgetInBrowser(t *testing.T) {
 	host.mu.Unlock()
 
 	ctx := browsertest.New(t, 1280, 900)
-	frameOf := func() *chromedp.Node {
+	frameOf := func() *cdp.Node {
 		t.Helper()
-		n := browsertest.Get(t, ctx, "widget iframe", browserWait, chromedp.Nodes(chromedp.CSS(`iframe[data-lorebase-widget]`), chromedp.NodeReady))
+		n := []*cdp.Node{nodeOf(t, ctx, `iframe[data-lorebase-widget]`)}
 		return n[0]
 	}
-	browsertest.Do(t, ctx, "open the shop", browserWait, chromedp.Navigate(site.URL+"/"))
+	do(t, ctx, "open the shop", chromedp.Navigate(site.URL+"/"))
 	frame := frameOf()
-	browsertest.Do(t, ctx, "open the widget", browserWait,
-		chromedp.WaitVisible(chromedp.CSS(`#launcher`), in(frame)...),
-		chromedp.Click(chromedp.CSS(`#launcher`), in(frame)...),
-		chromedp.WaitVisible(chromedp.CSS(`#panel`), in(frame)...),
+	do(t, ctx, "open the widget",
+		chromedp.WaitVisible(`#launcher`, q(frame)...),
+		chromedp.Click(`#launcher`, q(frame)...),
+		chromedp.WaitVisible(`#panel`, q(frame)...),
 	)
-	if got := browsertest.Get(t, ctx, "title", 10*time.Second, chromedp.Text(chromedp.CSS(`#title`), in(frame)...)); got != "Tea shop help" {
+	if got := textOf(t, ctx, `#title`, frame); got != "Tea shop help" {
 		t.Errorf("widget title %q, want the configuration's", got)
 	}
-	browsertest.Do(t, ctx, "ask", browserWait,
-		chromedp.SendKeys(chromedp.CSS(`#input`), "How long does delivery to Canada take?", in(frame)...),
-		chromedp.Click(chromedp.CSS(`#send`), in(frame)...),
-		chromedp.WaitVisible(chromedp.CSS(`.msg.assistant a.source`), in(frame)...),
+	do(t, ctx, "ask",
+		chromedp.SendKeys(`#input`, "How long does delivery to Canada take?", q(frame)...),
+		chromedp.Click(`#send`, q(frame)...),
+		chromedp.WaitVisible(`.msg.assistant a.source`, q(frame)...),
 	)
-	reply := browsertest.Get(t, ctx, "reply", 10*time.Second, chromedp.Text(chromedp.CSS(`.msg.assistant:last-of-type .body`), in(frame)...))
+	reply := textOf(t, ctx, `.msg.assistant:last-of-type .body`, frame)
 	if !strings.Contains(reply, "7 to 10 business days") {
 		t.Errorf("the reply does not carry the answer: %q", reply)
 	}
-	link := browsertest.Get(t, ctx, "source link", 10*time.Second, chromedp.AttributeValue(chromedp.CSS(`.msg.assistant a.source`), "href", in(frame)...))
-	if !strings.HasPrefix(link.Value, docs.URL+"/shipping") {
-		t.Errorf("source link %q, want the crawled page", link.Value)
+	var link string
+	do(t, ctx, "source link", chromedp.AttributeValue(`.msg.assistant a.source`, "href", &link, nil, q(frame)...))
+	if !strings.HasPrefix(link, docs.URL+"/shipping") {
+		t.Errorf("source link %q, want the crawled page", link)
 	}
 	watch.mu.Lock()
 	accepts := append([]string(nil), watch.accepts...)
@@ -353,56 +385,56 @@ func TestWidgetInBrowser(t *testing.T) {
 	browsertest.Screenshot(t, ctx, shots, "widget-open")
 
 	// Thumbs down, and a rating of the whole conversation.
-	browsertest.Do(t, ctx, "thumbs down and rate", browserWait,
-		chromedp.Click(chromedp.CSS(`.msg.assistant button[data-feedback="negative"]`), in(frame)...),
-		chromedp.WaitVisible(chromedp.CSS(`.msg.assistant button[data-feedback="negative"][aria-pressed="true"]`), in(frame)...),
-		chromedp.Click(chromedp.CSS(`#stars button[data-rating="4"]`), in(frame)...),
-		chromedp.WaitVisible(chromedp.CSS(`#stars button[data-rating="4"][aria-pressed="true"]`), in(frame)...),
+	do(t, ctx, "thumbs down and rate",
+		chromedp.Click(`.msg.assistant button[data-feedback="negative"]`, q(frame)...),
+		chromedp.WaitVisible(`.msg.assistant button[data-feedback="negative"][aria-pressed="true"]`, q(frame)...),
+		chromedp.Click(`#stars button[data-rating="4"]`, q(frame)...),
+		chromedp.WaitVisible(`#stars button[data-rating="4"][aria-pressed="true"]`, q(frame)...),
 	)
 
 	// A reload keeps the conversation while the session lives.
-	browsertest.Do(t, ctx, "reload", browserWait, chromedp.Reload())
+	do(t, ctx, "reload", chromedp.Reload())
 	frame = frameOf()
-	browsertest.Do(t, ctx, "conversation after reload", browserWait,
-		chromedp.WaitVisible(chromedp.CSS(`#panel`), in(frame)...),
-		chromedp.WaitVisible(chromedp.CSS(`.msg.assistant a.source`), in(frame)...),
-		chromedp.WaitVisible(chromedp.CSS(`#stars button[data-rating="4"][aria-pressed="true"]`), in(frame)...),
+	do(t, ctx, "conversation after reload",
+		chromedp.WaitVisible(`#panel`, q(frame)...),
+		chromedp.WaitVisible(`.msg.assistant a.source`, q(frame)...),
+		chromedp.WaitVisible(`#stars button[data-rating="4"][aria-pressed="true"]`, q(frame)...),
 	)
 
 	// The knowledge manager sees the thumbs down with its question in the console.
 	ctx2 := browsertest.New(t, 1280, 900)
 	signIn(t, ctx2, e.srv.URL, tn)
-	browsertest.Do(t, ctx2, "feedback page", browserWait,
+	do(t, ctx2, "feedback page",
 		chromedp.Navigate(e.srv.URL+"/console/#/feedback"),
-		chromedp.WaitVisible(chromedp.Search(`//article[contains(@class,"negative")]//p[contains(., "delivery to Canada")]`)),
+		chromedp.WaitVisible(`//article[contains(@class,"negative")]//p[contains(., "delivery to Canada")]`, chromedp.BySearch),
 	)
 	browsertest.Screenshot(t, ctx2, shots, "console-feedback")
 
 	// The open widget on a phone-sized screen, and its accessibility on its own.
 	phone := browsertest.New(t, 390, 844)
-	browsertest.Do(t, phone, "phone", browserWait, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(site.URL+"/"))
-	pframe := browsertest.Get(t, phone, "widget iframe", browserWait, chromedp.Nodes(chromedp.CSS(`iframe[data-lorebase-widget]`), chromedp.NodeReady))[0]
-	browsertest.Do(t, phone, "open on a phone", browserWait,
-		chromedp.Click(chromedp.CSS(`#launcher`), in(pframe)...),
-		chromedp.WaitVisible(chromedp.CSS(`#panel`), in(pframe)...),
+	do(t, phone, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(site.URL+"/"))
+	pframe := []*cdp.Node{nodeOf(t, phone, `iframe[data-lorebase-widget]`)}[0]
+	do(t, phone, "open on a phone",
+		chromedp.Click(`#launcher`, q(pframe)...),
+		chromedp.WaitVisible(`#panel`, q(pframe)...),
 	)
-	width := browsertest.Get(t, phone, "frame width", 10*time.Second, chromedp.Evaluate[int](`document.querySelector("iframe[data-lorebase-widget]").getBoundingClientRect().width`))
-	viewport := browsertest.Get(t, phone, "viewport", 10*time.Second, chromedp.Evaluate[int](`window.innerWidth`))
+	width := evalJS[int](t, phone, `document.querySelector("iframe[data-lorebase-widget]").getBoundingClientRect().width`, false)
+	viewport := evalJS[int](t, phone, `window.innerWidth`, false)
 	if width != viewport {
 		t.Errorf("on a phone the open widget is %d px wide, want the whole %d px", width, viewport)
 	}
 	browsertest.Screenshot(t, phone, shots, "widget-phone")
 
 	panel := fmt.Sprintf("%s/widget/?client_id=%s&assistant_id=%s&config_id=%s&embed_origin=%s", lb.URL, tn.ClientID, asst.ID, wc.ID, site.URL)
-	browsertest.Do(t, phone, "widget alone", browserWait,
+	do(t, phone, "widget alone",
 		chromedp.Navigate(panel),
-		chromedp.Click(chromedp.CSS(`#launcher`)),
-		chromedp.WaitVisible(chromedp.CSS(`#panel .msg.assistant`)),
+		chromedp.Click(`#launcher`, q(nil)...),
+		chromedp.WaitVisible(`#panel .msg.assistant`, q(nil)...),
 	)
 	checkAxe(t, phone, "the open widget")
 	// Keyboard: Escape closes the panel and gives focus back to the launcher.
-	browsertest.Do(t, phone, "escape", browserWait, chromedp.KeyEvent("\u001b"), chromedp.WaitVisible(chromedp.CSS(`#launcher`)))
-	if f := browsertest.Get(t, phone, "focus", 10*time.Second, chromedp.Evaluate[string](`document.activeElement.id`)); f != "launcher" {
+	do(t, phone, "escape", chromedp.KeyEvent(kb.Escape), chromedp.WaitVisible(`#launcher`, q(nil)...))
+	if f := evalJS[string](t, phone, `document.activeElement.id`, false); f != "launcher" {
 		t.Errorf("after Escape the focus is on %q, want the launcher", f)
 	}
 }

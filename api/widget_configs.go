@@ -61,8 +61,13 @@ func (s *Server) getWidgetConfig(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// patchWidgetConfig answers 404 for an unknown id before it reads the body, so another
+// organization's id is never told apart by a validation error.
 func (s *Server) patchWidgetConfig(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
+	if _, err := s.deps.WidgetConfigs.Get(r.Context(), p.orgID, r.PathValue("id")); err != nil {
+		return err
+	}
 	var in lorebase.WidgetConfigPatch
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err

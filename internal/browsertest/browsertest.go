@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -45,9 +46,23 @@ func New(t *testing.T, width, height int) context.Context {
 		}
 		t.Skip("chromium is not installed; scripts/setup.sh installs it")
 	}
+	// A fresh profile, removed after the browser has exited (Chromium's helpers may still be
+	// writing to it for a moment, so t.TempDir's strict cleanup would fail the test).
+	profile, err := os.MkdirTemp("", "lorebase-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for i := 0; i < 20; i++ {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
 		chromedp.Flag("disable-gpu", true),
@@ -65,40 +80,32 @@ func New(t *testing.T, width, height int) context.Context {
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
 	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
+	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return ctx
 }
 
-// Do runs steps with a deadline, failing the test with what was being done.
-func Do(t *testing.T, ctx context.Context, what string, timeout time.Duration, steps ...chromedp.Action[chromedp.Void]) {
+// Run runs actions with a deadline, failing the test with what was being done (and a
+// screenshot of the page at that moment).
+func Run(t *testing.T, ctx context.Context, what string, timeout time.Duration, actions ...chromedp.Action) {
 	t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := chromedp.Do(tctx, steps...); err != nil {
+	if err := chromedp.Run(tctx, actions...); err != nil {
 		t.Fatalf("%s: %v%s", what, err, failureShot(ctx, what))
 	}
 }
 
-// Get runs one action with a deadline and returns its value, failing the test on error.
-func Get[T any](t *testing.T, ctx context.Context, what string, timeout time.Duration, a chromedp.Action[T]) T {
-	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	v, err := chromedp.Run(tctx, a)
-	if err != nil {
-		t.Fatalf("%s: %v%s", what, err, failureShot(ctx, what))
-	}
-	return v
-}
+// AwaitPromise makes chromedp.Evaluate wait for the promise the script returns.
+func AwaitPromise(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) }
 
 // failureShot saves what the page showed when a step failed, for the failure message.
 func failureShot(ctx context.Context, what string) string {
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
-	if err != nil {
+	var png []byte
+	if err := chromedp.Run(sctx, chromedp.CaptureScreenshot(&png)); err != nil {
 		return ""
 	}
 	name := strings.NewReplacer(" ", "-", "/", "-").Replace(what)
@@ -147,7 +154,8 @@ func Axe(t *testing.T, ctx context.Context) []Violation {
   const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}});
   return JSON.stringify(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical'));
 })()`
-	out := Get(t, ctx, "axe-core", 60*time.Second, chromedp.Evaluate[string](script, chromedp.EvalAwaitPromise))
+	var out string
+	Run(t, ctx, "axe-core", 60*time.Second, chromedp.Evaluate(script, &out, AwaitPromise))
 	var vs []Violation
 	if err := json.Unmarshal([]byte(out), &vs); err != nil {
 		t.Fatalf("axe result: %v: %.200s", err, out)
@@ -179,7 +187,8 @@ func Screenshot(t *testing.T, ctx context.Context, dir, name string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	png := Get(t, ctx, "screenshot "+name, 30*time.Second, chromedp.CaptureScreenshot())
+	var png []byte
+	Run(t, ctx, "screenshot "+name, 30*time.Second, chromedp.CaptureScreenshot(&png))
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
