@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/lorebase/lorebase"
-	"github.com/lorebase/lorebase/store"
 )
 
 // The knowledge manager console (/console/) signs in once with an API key pair. The secret
@@ -47,12 +47,24 @@ type consoleSessionView struct {
 	ExpiresAt      time.Time `json:"expires_at"`
 }
 
-func (s *Server) consoleSessions() *store.ConsoleSessions { return store.NewConsoleSessions(s.deps.Pool) }
+// ConsoleSessions stores console sign-ins by the SHA-256 of their cookie token.
+type ConsoleSessions interface {
+	Create(ctx context.Context, tokenHash []byte, cs lorebase.ConsoleSession) error
+	// Get returns a live session; an unknown or expired one is lorebase.ErrNotFound.
+	Get(ctx context.Context, tokenHash []byte) (lorebase.ConsoleSession, error)
+	Delete(ctx context.Context, tokenHash []byte) error
+}
+
+// errConsoleOff answers the console's sign-in on a server wired without console sessions.
+var errConsoleOff = fmt.Errorf("%w: the console is not enabled on this server", lorebase.ErrNotFound)
 
 // consoleLogin exchanges a key pair for a console session cookie.
 func (s *Server) consoleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkSameSite(r); err != nil {
 		return err
+	}
+	if s.deps.ConsoleSessions == nil {
+		return errConsoleOff
 	}
 	u, err := s.limiter.Hit(r.Context(), "console-login:"+s.clientIP(r), time.Minute)
 	if err != nil {
@@ -81,9 +93,9 @@ func (s *Server) consoleLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	infoFrom(r.Context()).organizationID = p.orgID
 	token, csrf := randomToken(), randomToken()
-	cs := store.ConsoleSession{OrganizationID: p.orgID, ClientID: p.clientID, CSRFToken: csrf,
+	cs := lorebase.ConsoleSession{OrganizationID: p.orgID, ClientID: p.clientID, CSRFToken: csrf,
 		ExpiresAt: time.Now().Add(ConsoleSessionTTL).UTC().Truncate(time.Second)}
-	if err := s.consoleSessions().Create(r.Context(), hashSecret(token), cs); err != nil {
+	if err := s.deps.ConsoleSessions.Create(r.Context(), hashSecret(token), cs); err != nil {
 		return err
 	}
 	http.SetCookie(w, s.consoleCookie(r, token, cs.ExpiresAt))
@@ -114,7 +126,7 @@ func (s *Server) consoleLogout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c, _ := r.Cookie(consoleCookie)
-	if err := s.consoleSessions().Delete(r.Context(), hashSecret(c.Value)); err != nil {
+	if err := s.deps.ConsoleSessions.Delete(r.Context(), hashSecret(c.Value)); err != nil {
 		return err
 	}
 	expired := s.consoleCookie(r, "", time.Unix(0, 0))
@@ -136,12 +148,15 @@ func hasConsoleCookie(r *http.Request) bool {
 }
 
 // consoleSessionOf loads the live session named by the request's cookie.
-func (s *Server) consoleSessionOf(r *http.Request) (store.ConsoleSession, error) {
+func (s *Server) consoleSessionOf(r *http.Request) (lorebase.ConsoleSession, error) {
 	c, err := r.Cookie(consoleCookie)
-	if err != nil || c.Value == "" {
-		return store.ConsoleSession{}, unauthenticated("sign in to the console")
+	if s.deps.ConsoleSessions == nil {
+		return lorebase.ConsoleSession{}, errConsoleOff
 	}
-	cs, err := s.consoleSessions().Get(r.Context(), hashSecret(c.Value))
+	if err != nil || c.Value == "" {
+		return lorebase.ConsoleSession{}, unauthenticated("sign in to the console")
+	}
+	cs, err := s.deps.ConsoleSessions.Get(r.Context(), hashSecret(c.Value))
 	if errors.Is(err, lorebase.ErrNotFound) {
 		return cs, unauthenticated("the console session has ended - sign in again")
 	}
@@ -175,7 +190,7 @@ func (s *Server) authenticateConsole(r *http.Request) (*principal, error) {
 }
 
 // checkCSRF requires the session's CSRF token on every request that may change something.
-func (s *Server) checkCSRF(r *http.Request, cs store.ConsoleSession) error {
+func (s *Server) checkCSRF(r *http.Request, cs lorebase.ConsoleSession) error {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return nil
 	}

@@ -70,6 +70,8 @@ type Deps struct {
 	Idempotency     Idempotency
 	Gaps            Gaps
 	WidgetConfigs   WidgetConfigs
+	// ConsoleSessions holds console sign-ins; nil turns the console's sign-in off.
+	ConsoleSessions ConsoleSessions
 	Feedback        FeedbackStore
 }
 

@@ -107,6 +107,7 @@ func (e *env) newServer() (*api.Server, *httptest.Server) {
 		Contexts:        store.NewContexts(e.db.Pool),
 		Idempotency:     store.NewIdempotency(e.db.Pool),
 		Gaps:            store.NewGaps(e.db.Pool),
+		ConsoleSessions: store.NewConsoleSessions(e.db.Pool),
 		WidgetConfigs:   store.NewWidgetConfigs(e.db.Pool),
 		Feedback:        store.NewFeedback(e.db.Pool),
 		Answerer:        answer.New(searcher, offline.NewEmbedder(storetest.VectorDims), e.chat(), answer.Config{}),

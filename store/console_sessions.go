@@ -3,22 +3,12 @@ package store
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lorebase/lorebase"
 )
-
-// ConsoleSession is a signed-in console browser: the key pair's client it stands for, and the
-// CSRF token its page echoes on every change.
-type ConsoleSession struct {
-	OrganizationID string
-	ClientID       string
-	CSRFToken      string
-	ExpiresAt      time.Time
-}
 
 // ConsoleSessions stores console sign-ins by the SHA-256 of their cookie token.
 type ConsoleSessions struct{ pool *pgxpool.Pool }
@@ -27,7 +17,7 @@ type ConsoleSessions struct{ pool *pgxpool.Pool }
 func NewConsoleSessions(pool *pgxpool.Pool) *ConsoleSessions { return &ConsoleSessions{pool: pool} }
 
 // Create stores a session and sweeps expired ones.
-func (s *ConsoleSessions) Create(ctx context.Context, tokenHash []byte, cs ConsoleSession) error {
+func (s *ConsoleSessions) Create(ctx context.Context, tokenHash []byte, cs lorebase.ConsoleSession) error {
 	if _, err := s.pool.Exec(ctx, `DELETE FROM console_sessions WHERE expires_at < now()`); err != nil {
 		return Translate(err)
 	}
@@ -37,8 +27,8 @@ VALUES ($1, $2, $3, $4, $5)`, tokenHash, cs.OrganizationID, cs.ClientID, cs.CSRF
 }
 
 // Get returns a live session; an unknown or expired one is lorebase.ErrNotFound.
-func (s *ConsoleSessions) Get(ctx context.Context, tokenHash []byte) (ConsoleSession, error) {
-	var cs ConsoleSession
+func (s *ConsoleSessions) Get(ctx context.Context, tokenHash []byte) (lorebase.ConsoleSession, error) {
+	var cs lorebase.ConsoleSession
 	err := s.pool.QueryRow(ctx, `SELECT organization_id::text, client_id, csrf_token, expires_at FROM console_sessions
 WHERE token_hash = $1 AND expires_at > now()`, tokenHash).Scan(&cs.OrganizationID, &cs.ClientID, &cs.CSRFToken, &cs.ExpiresAt)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -148,6 +148,7 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		Contexts:        store.NewContexts(db.Pool),
 		Idempotency:     store.NewIdempotency(db.Pool),
 		Gaps:            store.NewGaps(db.Pool),
+		ConsoleSessions: store.NewConsoleSessions(db.Pool),
 		WidgetConfigs:   store.NewWidgetConfigs(db.Pool),
 		Feedback:        store.NewFeedback(db.Pool),
 		Answerer:        answer.New(searcher, embedder, chat, answer.Config{}),

@@ -98,7 +98,9 @@ func Run(t *testing.T, ctx context.Context, what string, timeout time.Duration, 
 }
 
 // AwaitPromise makes chromedp.Evaluate wait for the promise the script returns.
-func AwaitPromise(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) }
+func AwaitPromise(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams {
+	return p.WithAwaitPromise(true)
+}
 
 // failureShot saves what the page showed when a step failed, for the failure message.
 func failureShot(ctx context.Context, what string) string {
