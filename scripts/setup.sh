@@ -55,6 +55,15 @@ if [ ! -f "/usr/share/postgresql/$PG_MAJOR/extension/vector.control" ]; then
   log "pgvector installed in $(sharedir)/extension"
 fi
 
+# axe-core for the accessibility checks of the browser tests, from the npm registry with the
+# versions pinned in package-lock.json (no browser download: the tests drive Debian's chromium).
+axe_dir="$(cd "$(dirname "$0")/.." && pwd)/internal/browsertest/testdata"
+if [ -f "$axe_dir/package-lock.json" ] && [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  log "installing axe-core for the browser tests"
+  (cd "$axe_dir" && npm ci --no-audit --no-fund --silent)
+fi
+
 if command -v go >/dev/null 2>&1; then
   (cd "$(dirname "$0")/.." && [ -f go.mod ] && go mod download) || true
 else
