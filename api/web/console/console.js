@@ -129,6 +129,7 @@
       if (a.getAttribute("href") === "#/" + name) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
     });
     clear(main);
+    document.getElementById("toast").className = "toast";
     page(main);
     main.focus({ preventScroll: true });
   }
