@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -45,6 +46,9 @@ func (s *Server) browserRoutes() []route {
 			doc: asset("The knowledge manager console")},
 		{method: "GET", path: "/console/{file}", access: accessPublic, handle: s.serveDir("web/console", cspConsole),
 			doc: asset("The console's scripts and styles")},
+		{method: "GET", path: "/api/v1/knowledge/{id}/pages", access: accessKey, handle: s.listCrawledPages,
+			doc: routeDoc{tag: "knowledge", summary: "The pages a crawled site item holds, with their passage counts (failed pages are in the item's warnings)",
+				response: lorebase.CrawledPage{}, list: true, errors: []int{404}}},
 		{method: "POST", path: "/console/api/login", access: accessPublic, handle: s.consoleLogin,
 			doc: routeDoc{tag: "browser", summary: "Exchange an API key pair for a console session cookie (HttpOnly, SameSite=Strict)",
 				request: consoleLoginInput{}, response: consoleSessionView{}, status: http.StatusCreated, errors: []int{400, 401, 403, 415, 422, 429}}},
@@ -53,6 +57,32 @@ func (s *Server) browserRoutes() []route {
 		{method: "POST", path: "/console/api/logout", access: accessPublic, handle: s.consoleLogout,
 			doc: routeDoc{tag: "browser", summary: "End the console session (needs X-CSRF-Token)", response: map[string]bool{}, errors: []int{401, 403}}},
 	}
+}
+
+// crawledPages is what listCrawledPages needs from the knowledge reader.
+type crawledPages interface {
+	CrawledPages(ctx context.Context, orgID, itemID string, page lorebase.Page) ([]lorebase.CrawledPage, int, error)
+}
+
+// listCrawledPages answers GET /api/v1/knowledge/{id}/pages: the console's per-page view of a crawl.
+func (s *Server) listCrawledPages(w http.ResponseWriter, r *http.Request) error {
+	it, err := s.getOwned(r)
+	if err != nil {
+		return err
+	}
+	page, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	var items []lorebase.CrawledPage
+	total := 0
+	if cp, ok := s.deps.KnowledgeReader.(crawledPages); ok && it.Type == lorebase.KnowledgeURL {
+		if items, total, err = cp.CrawledPages(r.Context(), it.OrganizationID, it.ID, page); err != nil {
+			return err
+		}
+	}
+	writeData(w, http.StatusOK, listData[lorebase.CrawledPage]{Items: nonNil(items), Total: total, Page: page.Page, PageSize: page.PageSize})
+	return nil
 }
 
 var assetTypes = map[string]string{

@@ -332,6 +332,15 @@ func TestBuiltinWidgetInBrowser(t *testing.T) {
 	if it := e.waitItem(tn, item.ID); it.Status != lorebase.StatusReady {
 		t.Fatalf("docs crawl: %s %v", it.Status, it.Error)
 	}
+	// The crawl's per-page view the console shows, and only to its own organization.
+	pr := e.call("GET", "/api/v1/knowledge/"+item.ID+"/pages", nil, key)
+	expect(t, pr, http.StatusOK)
+	var pages struct{ Items []lorebase.CrawledPage }
+	pr.data(&pages)
+	if len(pages.Items) != 1 || pages.Items[0].URL != docs.URL+"/shipping" || pages.Items[0].Chunks == 0 || pages.Items[0].Title == "" {
+		t.Errorf("crawled pages: %+v", pages.Items)
+	}
+	expect(t, e.call("GET", "/api/v1/knowledge/"+item.ID+"/pages", nil, withKey(e.org)), http.StatusNotFound)
 	r = e.call("POST", "/api/v1/assistants/", map[string]any{"name": "Tea helper", "language": "en", "is_active": true}, key)
 	expect(t, r, http.StatusCreated)
 	var asst lorebase.Assistant

@@ -295,12 +295,34 @@
           h("td", null, title, notes), h("td", null, it.type + (it.file_type ? " (" + it.file_type + ")" : "")),
           h("td", null, badge(it.status)), h("td", null, prog), h("td", null, String(it.chunk_count || 0)), h("td", null, when(it.updated_at)),
           h("td", { class: "actions" },
+            it.type === "url" ? h("button", { type: "button", class: "secondary", "aria-expanded": "false", onclick: function (e) { togglePages(e.currentTarget, it); } }, "Pages", h("span", { class: "sr-only" }, " of " + it.title)) : null,
             h("button", { type: "button", class: "secondary", onclick: function () { act("POST", it, "/reindex", "Reindex queued."); } }, "Reindex", h("span", { class: "sr-only" }, " " + it.title)),
             h("button", { type: "button", class: "danger", onclick: function () {
               if (confirm("Delete “" + it.title + "”? Its passages leave the answers at once.")) act("DELETE", it, "", "Deleted.");
             } }, "Delete", h("span", { class: "sr-only" }, " " + it.title)))));
       });
       table.appendChild(tb);
+    }
+    // togglePages shows, under a crawled site's row, each page it holds and the pages that failed.
+    async function togglePages(btn, it) {
+      var row = btn.closest("tr");
+      var next = row.nextElementSibling;
+      if (next && next.classList.contains("pages-row")) { next.remove(); btn.setAttribute("aria-expanded", "false"); return; }
+      try {
+        var pages = await listAll("/api/v1/knowledge/" + it.id + "/pages");
+        var cell = h("td", { colspan: 7 });
+        var t = h("table", { class: "pages" }, h("caption", { class: "sr-only" }, "Pages of " + it.title),
+          h("thead", null, h("tr", null, ["Page", "Status", "Passages", "Fetched"].map(function (c) { return h("th", { scope: "col" }, c); }))),
+          h("tbody", null, pages.map(function (p) {
+            var href = safeURL(p.url);
+            return h("tr", null, h("td", null, href ? h("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, p.title || p.url) : p.url),
+              h("td", null, badge(p.chunks > 0 ? "indexed" : "no text")), h("td", null, String(p.chunks)), h("td", null, when(p.fetched_at)));
+          })));
+        add(cell, [pages.length ? t : h("p", { class: "empty" }, "No page stored yet."),
+          (it.warnings || []).map(function (w) { return h("p", { class: "warn" }, "Not indexed: " + w); })]);
+        row.after(h("tr", { class: "pages-row" }, cell));
+        btn.setAttribute("aria-expanded", "true");
+      } catch (x) { fail(x); }
     }
     async function act(method, it, suffix, msg) {
       try { await api(method, "/api/v1/knowledge/" + it.id + suffix); toast(msg); loadItems(); } catch (x) { fail(x); }
