@@ -637,16 +637,24 @@
     async function search(question) {
       clear(passages).appendChild(h("p", { class: "meta" }, "Searching…"));
       try {
-        var d = await api("POST", "/api/v1/search", { query: question, assistant_id: asel.value, limit: 8 });
-        var hits = d.items || d.results || d.hits || d.passages || [];
+        var d = await api("POST", "/api/v1/search", { question: question, assistant_id: asel.value, k: 8 });
+        var hits = d.passages || [];
         clear(passages);
+        if (d.faq && d.faq.candidates && d.faq.candidates.length) {
+          var top = d.faq.candidates[0];
+          passages.appendChild(h("p", { class: "meta" }, (d.faq.matched ? "Curated Q&A answers: " : "Closest curated Q&A (not used): ") +
+            "“" + top.question + "” · decision " + Number(top.decision || 0).toFixed(2) + " / threshold " + Number(d.faq.threshold || 0).toFixed(2)));
+        }
         if (!hits.length) passages.appendChild(h("p", { class: "empty" }, "No passage matched."));
         hits.forEach(function (p, i) {
+          var sc = p.scores || {};
+          function f(v) { return v == null ? "—" : Number(v).toFixed(3); }
           passages.appendChild(h("article", { class: "passage" },
-            h("p", { class: "meta" }, h("strong", null, "#" + (i + 1) + " " + (p.title || p.knowledge_title || "")),
-              (p.page ? " · page " + p.page : "") + " · score " + Number(p.score || 0).toFixed(3) +
-              (p.lexical_score != null ? " (lexical " + Number(p.lexical_score).toFixed(3) + ", vector " + Number(p.vector_score || 0).toFixed(3) + ")" : "")),
-            h("p", null, p.text || p.snippet || p.content || "")));
+            h("p", { class: "meta" }, h("strong", null, "#" + (p.rank || i + 1) + " " + (p.title || "")),
+              ((p.heading_path || []).length ? " › " + p.heading_path.join(" › ") : "") + (p.page ? " · page " + p.page : "") +
+              " · score " + f(sc.fused) + " (lexical " + f(sc.lexical) + ", vector " + f(sc.vector) + (sc.rerank != null ? ", rerank " + f(sc.rerank) : "") + ")" +
+              (p.in_prompt ? " · given to the model" : "")),
+            h("p", null, p.snippet || "")));
         });
       } catch (x) {
         clear(passages).appendChild(h("p", { class: "empty" }, x.status === 404 || x.status === 405 ?
