@@ -204,6 +204,13 @@ func TestConsoleInBrowser(t *testing.T) {
 	if !strings.Contains(reply, "9 euros") || !strings.Contains(reply, "score") {
 		t.Errorf("try-it reply without the answer or its scored sources: %q", reply)
 	}
+	// Beside it, the passages hit testing found, with their scores (where the server has it).
+	if probe := e.call("POST", "/api/v1/search", map[string]any{"question": "express delivery"}, withKey(e.org)); probe.HTTP.StatusCode != http.StatusNotFound {
+		do(t, ctx, "passages", chromedp.WaitVisible(`.passages article.passage`, q(nil)...))
+		if p := textOf(t, ctx, `.passages article.passage`, nil); !strings.Contains(p, "score") || !strings.Contains(p, "Express delivery costs 9 euros") {
+			t.Errorf("first retrieved passage: %q", p)
+		}
+	}
 	checkAxe(t, ctx, "try it")
 	browsertest.Screenshot(t, ctx, shots, "console-try-it")
 
