@@ -101,7 +101,7 @@ type WidgetConfigPatch struct {
 	DefaultLanguage     *string            `json:"default_language"`
 	FontFamily          *string            `json:"font_family"`
 	FontSize            *int               `json:"font_size"`
-	FontWeight          json.RawMessage    `json:"font_weight" doc:"normal, bold or 100-900 (string or number)"`
+	FontWeight          json.RawMessage    `json:"font_weight" types:"string,integer" doc:"normal, bold or 100-900 (string or number)"`
 	Position            *string            `json:"position"`
 	EdgeOffset          *int               `json:"edge_offset"`
 	ButtonSize          *string            `json:"button_size"`

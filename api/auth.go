@@ -57,7 +57,7 @@ type widgetClaims struct {
 }
 
 func unauthenticated(detail string) error {
-	return errorf(http.StatusUnauthorized, "Authentication required - "+detail)
+	return lorebase.Errorf(lorebase.ErrUnauthenticated, "Authentication required - %s", detail)
 }
 
 // authenticate checks the credentials of a request for a route and counts it against the
@@ -77,7 +77,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, need acces
 			// A valid token used from another origin is refused, but the log still names its organization.
 			infoFrom(r.Context()).organizationID = p.orgID
 			if page, host := s.pageOrigin(r); page == "" || page != p.origin || host != p.host {
-				err = errorf(http.StatusForbidden, "Forbidden - the request's origin does not match the widget token's origin")
+				err = lorebase.Errorf(lorebase.ErrForbidden, "Forbidden - the request's origin does not match the widget token's origin")
 			}
 		}
 	case hasConsoleCookie(r):
@@ -94,7 +94,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, need acces
 		return r, err
 	}
 	if p.widget && need != accessWidget {
-		return r, errorf(http.StatusForbidden, "Forbidden - a widget token may only open sessions, send and read their messages, update their metadata, leave feedback in them, and read assistants and widget configurations")
+		return r, lorebase.Errorf(lorebase.ErrForbidden, "Forbidden - a widget token may only open sessions, send and read their messages, update their metadata, leave feedback in them, and read assistants and widget configurations")
 	}
 	return r, nil
 }
@@ -198,8 +198,8 @@ func rateLimited(w http.ResponseWriter, limit int, reset time.Time) error {
 		retry = 1
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(retry))
-	return errorWithData(http.StatusTooManyRequests, "Rate limit exceeded - try again in "+strconv.Itoa(retry)+" seconds",
-		map[string]any{"limit": limit, "remaining": 0, "reset_at": reset.UTC().Format(time.RFC3339)})
+	return &lorebase.Error{Kind: lorebase.ErrRateLimited, Message: "Rate limit exceeded - try again in " + strconv.Itoa(retry) + " seconds",
+		Data: map[string]any{"limit": limit, "remaining": 0, "reset_at": reset.UTC().Format(time.RFC3339)}}
 }
 
 type widgetTokenRequest struct {
@@ -237,7 +237,7 @@ func (s *Server) issueWidgetToken(w http.ResponseWriter, r *http.Request) error 
 	}
 	origin, host := s.pageOrigin(r)
 	if origin == "" {
-		return errorWithData(http.StatusBadRequest, "Missing Origin or X-Embed-Origin header", map[string]string{"code": "missing_origin_header"})
+		return &lorebase.Error{Kind: lorebase.ErrMalformed, Message: "Missing Origin or X-Embed-Origin header", Data: map[string]string{"code": "missing_origin_header"}}
 	}
 	c, _, err := s.orgs.Client(r.Context(), req.ClientID)
 	if errors.Is(err, lorebase.ErrNotFound) || (err == nil && !c.IsActive) {
@@ -248,7 +248,7 @@ func (s *Server) issueWidgetToken(w http.ResponseWriter, r *http.Request) error 
 	}
 	allowed := slices.ContainsFunc(c.AllowedOrigins, func(o string) bool { return normalizeOrigin(o) == origin })
 	if !allowed {
-		return errorWithData(http.StatusBadRequest, "Origin not allowed for this client", map[string]string{"code": "origin_not_allowed"})
+		return &lorebase.Error{Kind: lorebase.ErrMalformed, Message: "Origin not allowed for this client", Data: map[string]string{"code": "origin_not_allowed"}}
 	}
 	subject := newVisitorSubject()
 	if prev, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {

@@ -10,8 +10,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/lorebase/lorebase"
-	"github.com/lorebase/lorebase/store"
 )
 
 // FeedbackStore stores session ratings and message thumbs.
@@ -24,17 +25,6 @@ type FeedbackStore interface {
 
 // feedbackCommentMax bounds a feedback comment.
 const feedbackCommentMax = 2000
-
-// detailError is an error kind with the detail clients see; statusOf maps the kind to a status.
-type detailError struct {
-	kind   error
-	detail string
-}
-
-func (e *detailError) Error() string { return e.detail }
-func (e *detailError) Unwrap() error { return e.kind }
-
-func withDetail(kind error, detail string) error { return &detailError{kind: kind, detail: detail} }
 
 type sessionFeedbackInput struct {
 	Rating  *int    `json:"rating" doc:"1-5"`
@@ -198,7 +188,7 @@ func (s *Server) listFeedback(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.FeedbackType = ft
 	}
-	if f.AssistantID != "" && !store.IsUUID(f.AssistantID) {
+	if f.AssistantID != "" && uuid.Validate(f.AssistantID) != nil {
 		ve.Add("assistant_id", "must be an assistant id")
 	}
 	f.From = dateParam(ve, q.Get("from"), "from", false)

@@ -11,10 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lorebase/lorebase"
-	"github.com/lorebase/lorebase/store"
 )
 
 // Config holds the server's settings; zero values take the defaults.
@@ -43,7 +42,7 @@ type Organizations interface {
 
 // RateLimiter counts requests per bucket across replicas.
 type RateLimiter interface {
-	Hit(ctx context.Context, bucket string, period time.Duration) (store.Usage, error)
+	Hit(ctx context.Context, bucket string, period time.Duration) (lorebase.RateUsage, error)
 }
 
 // Assistants stores assistants.
@@ -55,9 +54,17 @@ type Assistants interface {
 	Delete(ctx context.Context, orgID, id string) error
 }
 
+// Database is what readiness and metrics need from the database: that it answers, that its
+// schema is current, and the connection pool's statistics (collected at scrape time).
+type Database interface {
+	Ping(ctx context.Context) error
+	PendingMigrations(ctx context.Context) ([]string, error)
+	prometheus.Collector
+}
+
 // Deps are the server's collaborators.
 type Deps struct {
-	Pool       *pgxpool.Pool
+	Database   Database
 	Orgs       Organizations
 	Limiter    RateLimiter
 	Assistants Assistants
@@ -83,13 +90,14 @@ type Server struct {
 	orgs    Organizations
 	limiter RateLimiter
 	origins *originSet
-	// widgetHosts holds the normalized widget host origins.
+	metrics *metrics
+	mux     *http.ServeMux
+	routes  []route
+	handler http.Handler
+
+	// widgetHosts holds the normalized widget host origins; widgetMetrics counts feedback and telemetry.
 	widgetHosts   map[string]bool
-	metrics       *metrics
 	widgetMetrics *widgetMetrics
-	mux           *http.ServeMux
-	routes        []route
-	handler       http.Handler
 }
 
 // New wires the server.
@@ -113,7 +121,7 @@ func New(deps Deps, cfg Config, logger *slog.Logger) (*Server, error) {
 	s := &Server{
 		cfg: cfg, logger: logger, deps: deps, orgs: deps.Orgs, limiter: deps.Limiter,
 		origins: &originSet{load: deps.Orgs.AllowedOrigins, static: statics, ttl: 10 * time.Second},
-		metrics: newMetrics(deps.Pool),
+		metrics: newMetrics(deps.Database),
 		mux:     http.NewServeMux(),
 	}
 	s.widgetHosts = make(map[string]bool, len(cfg.WidgetHosts))
@@ -185,9 +193,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	switch rec.Code {
 	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", rec.Header().Get("Allow"))
-		writeError(w, r, errorf(http.StatusMethodNotAllowed, fmt.Sprintf("Method %s not allowed on %s", r.Method, r.URL.Path)))
+		writeError(w, r, lorebase.Errorf(lorebase.ErrMethodNotAllowed, "Method %s not allowed on %s", r.Method, r.URL.Path))
 	default:
-		writeError(w, r, errorf(http.StatusNotFound, "Not found - no route for "+r.URL.Path))
+		writeError(w, r, lorebase.Errorf(lorebase.ErrNotFound, "Not found - no route for %s", r.URL.Path))
 	}
 }
 

@@ -97,7 +97,7 @@ func (e *env) newServer() (*api.Server, *httptest.Server) {
 		e.t.Fatal(err)
 	}
 	s, err := api.New(api.Deps{
-		Pool:            e.db.Pool,
+		Database:        store.NewDatabase(e.db.Pool),
 		Orgs:            e.orgs,
 		Limiter:         store.NewRateLimiter(e.db.Pool),
 		Assistants:      store.NewAssistants(e.db.Pool),
@@ -110,7 +110,7 @@ func (e *env) newServer() (*api.Server, *httptest.Server) {
 		ConsoleSessions: store.NewConsoleSessions(e.db.Pool),
 		WidgetConfigs:   store.NewWidgetConfigs(e.db.Pool),
 		Feedback:        store.NewFeedback(e.db.Pool),
-		Answerer:        answer.New(searcher, offline.NewEmbedder(storetest.VectorDims), e.chat(), answer.Config{}),
+		Answerer:        answer.New(searcher, offline.NewEmbedder(storetest.VectorDims), e.chat(), answer.Config{Extractive: isExtractive(e.chat())}),
 	}, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit, SessionLifetime: e.sessionLifetime,
 		WidgetHosts: e.widgetHosts}, logger)
 	if err != nil {
@@ -126,6 +126,12 @@ func (e *env) chat() llm.ChatModel {
 		return e.chatModel
 	}
 	return offline.NewAnswerer(offline.AnswererConfig{})
+}
+
+// isExtractive reports the offline answerer, which the answer engine is told about (cmd does the same).
+func isExtractive(chat llm.ChatModel) bool {
+	_, ok := chat.(*offline.Answerer)
+	return ok
 }
 
 func (e *env) newTenant(name string, origins ...string) tenant {

@@ -40,7 +40,10 @@ type Answerer interface {
 
 // Idempotency remembers replies by Idempotency-Key.
 type Idempotency interface {
-	Claim(ctx context.Context, orgID, key, requestHash string) (int, int, json.RawMessage, error)
+	// Claim records a key for a request. It returns the status and body of an earlier reply to
+	// replay (status 0: first use, go ahead, then Complete), an error of kind ErrConflict while
+	// the first request still runs, or of kind ErrInvalid when the key came with another request.
+	Claim(ctx context.Context, orgID, key, requestHash string) (int, json.RawMessage, error)
 	Complete(ctx context.Context, orgID, key string, status int, response any) error
 	Release(ctx context.Context, orgID, key string) error
 }
@@ -206,7 +209,7 @@ func (s *Server) thread(r *http.Request, kind string) (lorebase.Thread, error) {
 		return t, lorebase.ErrNotFound // a widget token cannot even learn that another visitor's session exists
 	}
 	if t.ExpiresAt != nil && time.Now().After(*t.ExpiresAt) {
-		return t, errorf(http.StatusGone, "Session expired - open a new session")
+		return t, lorebase.Errorf(lorebase.ErrGone, "Session expired - open a new session")
 	}
 	return t, nil
 }

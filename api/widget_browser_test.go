@@ -221,10 +221,21 @@ func TestWidgetInBrowser(t *testing.T) {
 	}
 	pageURL := func(page, frameBase string) string { return page + "/?frame=" + url.QueryEscape(frameURL(frameBase)) }
 
+	// A fresh profile, removed after the browser exits; Chromium's helper processes may still be
+	// closing files for a moment, so removal is retried and never fails the test.
+	profile, err := os.MkdirTemp("", "lorebase-widget-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-sync", true), chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(profile),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)

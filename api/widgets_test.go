@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -327,6 +328,63 @@ func TestWidgetConfigs(t *testing.T) {
 		`"session_id"`, `"messages"`} {
 		if !strings.Contains(string(r.Body), path) {
 			t.Errorf("OpenAPI document lacks %s", path)
+		}
+	}
+}
+
+// TestOpenAPIDescribesWidgetResponses checks real answers of the widget routes against the
+// schemas the OpenAPI document gives them.
+func TestOpenAPIDescribesWidgetResponses(t *testing.T) {
+	t.Parallel()
+	e := setup(t, withWidgetHosts(testWidgetHost))
+	r := e.call("GET", "/api/v1/openapi.json", nil)
+	var doc struct {
+		Paths map[string]map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(r.Body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	a := e.assistant(e.org, `{"name":"Helper"}`)
+	key := withKey(e.org)
+	visitor := widgetVisitor(t, e, e.org)
+	cfg := e.call("POST", "/api/v1/widget-configs", map[string]any{"assistant_id": a.ID, "font_weight": 700}, key)
+	var c lorebase.WidgetConfig
+	cfg.data(&c)
+	s := openSession(t, e, a.ID, visitor...)
+	rep := ask(t, e, s.ID, "Hello there", visitor...)
+	samples := []struct {
+		method, docPath string
+		status          int
+		res             *response
+	}{
+		{"POST", "/api/v1/widget-configs", 201, cfg},
+		{"GET", "/api/v1/widget-configs", 200, e.call("GET", "/api/v1/widget-configs", nil, key)},
+		{"PATCH", "/api/v1/widget-configs/{id}", 200, e.call("PATCH", "/api/v1/widget-configs/"+c.ID, map[string]any{"font_weight": "bold"}, key)},
+		{"POST", "/api/v1/widget-configs", 422, e.call("POST", "/api/v1/widget-configs", map[string]any{"assistant_id": a.ID, "opacity": 3}, key)},
+		{"GET", "/widget-config/{id}", 200, e.call("GET", "/widget-config/"+c.ID, nil, visitor...)},
+		{"GET", "/widget-config/{id}/variants/", 200, e.call("GET", "/widget-config/"+c.ID+"/variants/", nil, visitor...)},
+		{"PATCH", "/api/v1/sessions/{id}", 200, e.call("PATCH", "/api/v1/sessions/"+s.ID, map[string]any{"metadata": map[string]any{"x": 1}}, visitor...)},
+		{"GET", "/api/v1/sessions/{id}/feedback", 200, e.call("GET", "/api/v1/sessions/"+s.ID+"/feedback", nil, visitor...)},
+		{"POST", "/api/v1/sessions/{id}/feedback", 201, e.call("POST", "/api/v1/sessions/"+s.ID+"/feedback", map[string]any{"rating": 4}, visitor...)},
+		{"GET", "/api/v1/sessions/{id}/feedback", 200, e.call("GET", "/api/v1/sessions/"+s.ID+"/feedback", nil, visitor...)},
+		{"POST", "/api/v1/message/{id}/feedback", 201, e.call("POST", "/api/v1/message/"+rep.AssistantMessage.ID+"/feedback", map[string]any{"feedback_type": "negative"}, visitor...)},
+		{"GET", "/api/v1/feedback", 200, e.call("GET", "/api/v1/feedback", nil, key)},
+		{"GET", "/api/v1/knowledge/gaps", 200, e.call("GET", "/api/v1/knowledge/gaps", nil, key)},
+		{"POST", "/telemetry/events", 202, e.call("POST", "/telemetry/events", `{"event":"x"}`)},
+		{"POST", "/telemetry/events", 413, e.call("POST", "/telemetry/events", `{"x":"`+strings.Repeat("a", 70<<10)+`"}`)},
+	}
+	for _, s := range samples {
+		op := doc.Paths[s.docPath][strings.ToLower(s.method)]
+		resp, _ := op["responses"].(map[string]any)[strconv.Itoa(s.status)].(map[string]any)
+		if resp == nil || s.res.HTTP.StatusCode != s.status {
+			t.Errorf("%s %s: status %d (got %d) not documented: %s", s.method, s.docPath, s.status, s.res.HTTP.StatusCode, s.res.Body)
+			continue
+		}
+		schema := resp["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)
+		var body any
+		_ = json.Unmarshal(s.res.Body, &body)
+		if err := conforms(schema, body, "$"); err != "" {
+			t.Errorf("%s %s %d: %s", s.method, s.docPath, s.status, err)
 		}
 	}
 }

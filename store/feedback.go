@@ -66,10 +66,12 @@ const upsertFeedbackGap = `INSERT INTO knowledge_gaps (id, organization_id, assi
 SELECT gen_random_uuid(), m.organization_id, t.assistant_id, t.id,
     COALESCE(NULLIF(m.metadata->>'query', ''), (SELECT u.content FROM messages u WHERE u.thread_id = m.thread_id AND u.sender = 'user'
         AND u.created_at < m.created_at ORDER BY u.created_at DESC, u.id DESC LIMIT 1), ''),
-    COALESCE(m.metadata->>'language', ''), COALESCE((m.metadata->>'confidence')::double precision, 0), 'negative_feedback', m.id, $3
+    COALESCE(m.metadata->>'language', ''),
+    CASE WHEN jsonb_typeof(m.metadata->'confidence') = 'number' THEN (m.metadata->>'confidence')::double precision ELSE 0 END,
+    'negative_feedback', m.id, $3
 FROM messages m JOIN threads t ON t.id = m.thread_id
 WHERE m.organization_id = $1 AND m.id = $2
-    AND (jsonb_typeof(m.metadata->'grounded') IS DISTINCT FROM 'boolean' OR NOT (m.metadata->'grounded')::boolean)
+    AND CASE WHEN jsonb_typeof(m.metadata->'grounded') = 'boolean' THEN NOT (m.metadata->'grounded')::boolean ELSE true END
 ON CONFLICT (message_id) WHERE reason = 'negative_feedback' DO UPDATE SET comment = EXCLUDED.comment, created_at = now()`
 
 // RateMessage stores (or replaces) the thumb on an assistant message and keeps the knowledge

@@ -138,7 +138,7 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		return nil, err
 	}
 	return api.New(api.Deps{
-		Pool:            db.Pool,
+		Database:        store.NewDatabase(db.Pool),
 		Orgs:            store.NewOrganizations(db.Pool),
 		Limiter:         store.NewRateLimiter(db.Pool),
 		Assistants:      store.NewAssistants(db.Pool),
@@ -151,7 +151,7 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		ConsoleSessions: store.NewConsoleSessions(db.Pool),
 		WidgetConfigs:   store.NewWidgetConfigs(db.Pool),
 		Feedback:        store.NewFeedback(db.Pool),
-		Answerer:        answer.New(searcher, embedder, chat, answer.Config{}),
+		Answerer:        answer.New(searcher, embedder, chat, answer.Config{Extractive: extractive(chat)}),
 	}, api.Config{
 		JWTKey: key, CORSOrigins: origins, WidgetHosts: widgetHosts, NoOwnWidgetHost: so.noOwnWidgetHost, TrustProxy: so.trustProxy,
 		UploadLimit: int64(so.uploadLimitMB) << 20, SessionLifetime: so.sessionLifetime,
