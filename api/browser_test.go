@@ -139,11 +139,21 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.SetUploadFiles(`#file-input`, []string{pdfPath}, chromedp.ByQuery),
 		chromedp.WaitVisible(`//tr[@data-status="ready"]/td[contains(., "store-policy")]`, chromedp.BySearch),
 	)
-	progress := evalJS[string](t, ctx, `document.querySelector(".uploads progress").value + ""`, false)
-	if progress != "100" {
-		t.Errorf("upload progress bar at %s, want 100", progress)
+	// A file dropped on the drop zone (a real drop event carrying the file) is uploaded too.
+	do(t, ctx, "drop a file",
+		chromedp.Evaluate(`(() => {
+  const dt = new DataTransfer();
+  dt.items.add(new File(["# Opening hours\n\nThe shop opens at nine and closes at six, Monday to Saturday.\n"], "hours.md", {type: "text/markdown"}));
+  document.querySelector(".drop").dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
+})()`, nil),
+		chromedp.WaitVisible(`//tr[@data-status="ready"]/td[contains(., "hours")]`, chromedp.BySearch),
+	)
+	progress := evalJS[string](t, ctx, `[...document.querySelectorAll(".uploads progress")].map(p => p.value).join(",")`, false)
+	if progress != "100,100" {
+		t.Errorf("upload progress bars at %s, want both at 100", progress)
 	}
-	pages := textOf(t, ctx, `tr[data-status="ready"]`, nil)
+	var pages string
+	do(t, ctx, "PDF row", chromedp.Text(`//tr[@data-status="ready"][td[contains(., "store-policy")]]`, &pages, chromedp.BySearch))
 	if !strings.Contains(pages, "3 pages") {
 		t.Errorf("the ready PDF row says %q, want its 3 pages", pages)
 	}
