@@ -471,12 +471,17 @@ func TestBuiltinWidgetInBrowser(t *testing.T) {
 	}
 	browsertest.Screenshot(t, phone, shots, "widget-phone")
 
-	panel := fmt.Sprintf("%s/widget/?client_id=%s&assistant_id=%s&config_id=%s&embed_origin=%s", lb.URL, tn.ClientID, asst.ID, wc.ID, site.URL)
+	// Alone, as the page "pt" would frame it: the configuration's Portuguese title, the panel's
+	// own texts in Portuguese, and the greeting in the default language it only has.
+	panel := fmt.Sprintf("%s/widget/?client_id=%s&assistant_id=%s&config_id=%s&embed_origin=%s&lang=pt-BR", lb.URL, tn.ClientID, asst.ID, wc.ID, site.URL)
 	do(t, phone, "widget alone",
 		chromedp.Navigate(panel),
 		chromedp.Click(`#launcher`, q(nil)...),
 		chromedp.WaitVisible(`#panel .msg.assistant`, q(nil)...),
 	)
+	if got := textOf(t, phone, `#title`, nil) + " / " + textOf(t, phone, `#send`, nil); got != "Ajuda da loja / Enviar" {
+		t.Errorf("a Portuguese page's widget says %q", got)
+	}
 	checkAxe(t, phone, "the open widget")
 	// Keyboard: Escape closes the panel and gives focus back to the launcher.
 	do(t, phone, "escape", chromedp.KeyEvent(kb.Escape), chromedp.WaitVisible(`#launcher`, q(nil)...))
