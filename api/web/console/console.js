@@ -204,7 +204,7 @@
   pages.knowledge = function (root) {
     add(root, heading("Knowledge", "Upload files, crawl web sites and curate questions and answers. Processing runs in the background; this page follows it live."));
     var uploads = h("ul", { class: "uploads", "aria-label": "Uploads" });
-    var input = h("input", { type: "file", multiple: true, id: "file-input", class: "sr-only",
+    var input = h("input", { type: "file", multiple: true, id: "file-input", class: "sr-only", tabindex: "-1",
       accept: ".pdf,.txt,.md,.markdown,.html,.htm,.csv,.json,application/pdf,text/plain,text/markdown,text/html,text/csv,application/json" });
     var drop = h("label", { for: "file-input", class: "drop", tabindex: "0" },
       h("strong", null, "Drop files here"), h("span", null, " or press to choose (PDF, text, Markdown, HTML, CSV, JSON)"));
@@ -354,7 +354,7 @@
     } }, h("div", { class: "grid" }, field("Question", q), field("Tags", tags)), field("Answer", a));
     var submit = h("button", { type: "submit" }, "Add Q&A");
     form.appendChild(submit);
-    var csvIn = h("input", { type: "file", accept: ".csv,text/csv", class: "sr-only", id: "csv-input" });
+    var csvIn = h("input", { type: "file", accept: ".csv,text/csv", class: "sr-only", id: "csv-input", tabindex: "-1" });
     csvIn.addEventListener("change", async function () {
       var f = csvIn.files[0]; csvIn.value = "";
       if (!f) return;
