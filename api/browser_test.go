@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -483,7 +484,20 @@ func TestBuiltinWidgetInBrowser(t *testing.T) {
 		t.Errorf("a Portuguese page's widget says %q", got)
 	}
 	checkAxe(t, phone, "the open widget")
-	// Keyboard: Escape closes the panel and gives focus back to the launcher.
+	// Keyboard: Tab and Shift+Tab cycle inside the open panel (a focus trap); Escape closes the
+	// panel and gives focus back to the launcher.
+	var tabs []chromedp.Action
+	for i := 0; i < 12; i++ {
+		tabs = append(tabs, chromedp.KeyEvent(kb.Tab))
+	}
+	do(t, phone, "tab around", tabs...)
+	if !evalJS[bool](t, phone, `document.getElementById("panel").contains(document.activeElement)`, false) {
+		t.Errorf("Tab left the open panel: focus on %q", evalJS[string](t, phone, `document.activeElement.outerHTML.slice(0, 80)`, false))
+	}
+	do(t, phone, "shift-tab", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(input.ModifierShift)), chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(input.ModifierShift)))
+	if !evalJS[bool](t, phone, `document.getElementById("panel").contains(document.activeElement)`, false) {
+		t.Error("Shift+Tab left the open panel")
+	}
 	do(t, phone, "escape", chromedp.KeyEvent(kb.Escape), chromedp.WaitVisible(`#launcher`, q(nil)...))
 	if f := evalJS[string](t, phone, `document.activeElement.id`, false); f != "launcher" {
 		t.Errorf("after Escape the focus is on %q, want the launcher", f)
