@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +21,8 @@ import (
 
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/internal/browsertest"
+	"github.com/lorebase/lorebase/llm/openai"
+	"github.com/lorebase/lorebase/llm/openai/openaitest"
 )
 
 // The console and the widget, driven in Debian's headless Chromium: what a knowledge manager
@@ -347,7 +350,33 @@ func (s *streamWatch) wrap(next http.Handler) http.Handler {
 }
 
 func TestBuiltinWidgetInBrowser(t *testing.T) {
-	e := setup(t)
+	// A model server that streams the answer word by word and holds the stream twice (before
+	// its first token, and halfway), so the test sees the typing indicator and a partial reply.
+	const answerText = "Delivery to Canada takes 7 to 10 business days [1]."
+	firstToken, halfway := make(chan struct{}), make(chan struct{})
+	var releaseFirst, releaseHalf sync.Once
+	release := func() { releaseFirst.Do(func() { close(firstToken) }); releaseHalf.Do(func() { close(halfway) }) }
+	var streams atomic.Int32
+	fake := openaitest.NewServer(t, openaitest.Options{
+		Reply: func(openaitest.Request) string { return answerText },
+		BeforeChunk: func(i, n int) {
+			if i == 0 && streams.Add(1) > 1 {
+				return
+			}
+			if streams.Load() == 1 && i == 0 {
+				<-firstToken
+			}
+			if streams.Load() == 1 && i == n/2 {
+				<-halfway
+			}
+		},
+	})
+	t.Cleanup(release)
+	chat, err := openai.NewChat(openai.Config{BaseURL: fake.URL, ChatModel: "fake-gpt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := setup(t, func(e *env) { e.chatModel = chat })
 	e.startWorker()
 	shots := screenshotDir(t)
 
@@ -409,11 +438,20 @@ func TestBuiltinWidgetInBrowser(t *testing.T) {
 	if got := textOf(t, ctx, `#title`, frame); got != "Tea shop help" {
 		t.Errorf("widget title %q, want the configuration's", got)
 	}
+	// The reply streams: the typing indicator until the first token, then a growing reply.
 	do(t, ctx, "ask",
 		chromedp.SendKeys(`#input`, "How long does delivery to Canada take?", q(frame)...),
 		chromedp.Click(`#send`, q(frame)...),
-		chromedp.WaitVisible(`.msg.assistant a.source`, q(frame)...),
+		chromedp.WaitVisible(`#typing`, q(frame)...),
 	)
+	releaseFirst.Do(func() { close(firstToken) })
+	do(t, ctx, "first tokens", chromedp.WaitVisible(`.msg.assistant.streaming`, q(frame)...), chromedp.WaitNotVisible(`#typing`, q(frame)...))
+	partial := textOf(t, ctx, `.msg.assistant.streaming .body`, frame)
+	if partial == "" || partial == answerText || !strings.HasPrefix(answerText, partial) {
+		t.Errorf("mid-stream the reply shows %q, want a growing prefix of %q", partial, answerText)
+	}
+	releaseHalf.Do(func() { close(halfway) })
+	do(t, ctx, "whole reply", chromedp.WaitVisible(`.msg.assistant a.source`, q(frame)...))
 	reply := textOf(t, ctx, `.msg.assistant:last-of-type .body`, frame)
 	if !strings.Contains(reply, "7 to 10 business days") {
 		t.Errorf("the reply does not carry the answer: %q", reply)
