@@ -358,7 +358,12 @@ func TestBuiltinWidgetInBrowser(t *testing.T) {
 	release := func() { releaseFirst.Do(func() { close(firstToken) }); releaseHalf.Do(func() { close(halfway) }) }
 	var streams atomic.Int32
 	fake := openaitest.NewServer(t, openaitest.Options{
-		Reply: func(openaitest.Request) string { return answerText },
+		Reply: func(r openaitest.Request) string {
+			if strings.Contains(r.LastUserMessage(), "express delivery") {
+				return "Express delivery costs 9 euros [1]."
+			}
+			return answerText
+		},
 		BeforeChunk: func(i, n int) {
 			if i == 0 && streams.Add(1) > 1 {
 				return
@@ -408,6 +413,13 @@ func TestBuiltinWidgetInBrowser(t *testing.T) {
 		t.Errorf("crawled pages: %+v", pages.Items)
 	}
 	expect(t, e.call("GET", "/api/v1/knowledge/"+item.ID+"/pages", nil, withKey(e.org)), http.StatusNotFound)
+	up := e.upload(tn, "Store policy", "pdf", "policy.pdf", policyPDF())
+	expect(t, up, http.StatusAccepted)
+	var pdf lorebase.KnowledgeItem
+	up.data(&pdf)
+	if it := e.waitItem(tn, pdf.ID); it.Status != lorebase.StatusReady {
+		t.Fatalf("policy PDF: %s %v", it.Status, it.Error)
+	}
 	r = e.call("POST", "/api/v1/assistants/", map[string]any{"name": "Tea helper", "language": "en", "is_active": true}, key)
 	expect(t, r, http.StatusCreated)
 	var asst lorebase.Assistant
@@ -476,6 +488,27 @@ func TestBuiltinWidgetInBrowser(t *testing.T) {
 		chromedp.Click(`#stars button[data-rating="4"]`, q(frame)...),
 		chromedp.WaitVisible(`#stars button[data-rating="4"][aria-pressed="true"]`, q(frame)...),
 	)
+
+	// A file's source names its page.
+	do(t, ctx, "ask about the PDF",
+		chromedp.SendKeys(`#input`, "How much does express delivery cost?", q(frame)...),
+		chromedp.Click(`#send`, q(frame)...),
+		chromedp.WaitVisible(`//div[contains(@class,"msg assistant")][.//div[@class="body" and contains(., "9 euros")]]//*[@class="source"]`, chromedp.BySearch, chromedp.FromNode(frame)),
+	)
+	var pdfSource string
+	do(t, ctx, "PDF source", chromedp.Text(`//div[contains(@class,"msg assistant")][.//div[@class="body" and contains(., "9 euros")]]//*[@class="source"]`, &pdfSource, chromedp.BySearch, chromedp.FromNode(frame)))
+	if pdfSource != "Store policy (page 2)" {
+		t.Errorf("the PDF source reads %q, want its title and page", pdfSource)
+	}
+	var hrefs []string
+	var links []*cdp.Node
+	do(t, ctx, "source links", chromedp.Nodes(`a.source`, &links, chromedp.ByQueryAll, chromedp.FromNode(frame)))
+	for _, l := range links {
+		hrefs = append(hrefs, l.AttributeValue("href"))
+	}
+	if len(hrefs) != 1 || !strings.HasPrefix(hrefs[0], docs.URL) {
+		t.Errorf("source links %q: want only the crawled page's (a file source without a URL is no link)", hrefs)
+	}
 
 	// A reload keeps the conversation while the session lives.
 	do(t, ctx, "reload", chromedp.Reload())

@@ -46,6 +46,7 @@
   function when(s) { if (!s) return ""; var d = new Date(s); return isNaN(d) ? String(s) : d.toLocaleString(); }
   function badge(status) { return h("span", { class: "badge " + String(status || "") }, String(status || "")); }
   function safeURL(u) {
+    if (!u || !String(u).trim()) return "";
     try { var x = new URL(u, location.href); return x.protocol === "http:" || x.protocol === "https:" ? x.href : ""; } catch (e) { return ""; }
   }
 

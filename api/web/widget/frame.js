@@ -175,6 +175,7 @@
     return e;
   }
   function safeURL(u) {
+    if (!u || !String(u).trim()) return "";
     try { var x = new URL(u, location.href); return x.protocol === "http:" || x.protocol === "https:" ? x.href : ""; } catch (e) { return ""; }
   }
   function sourceLabel(s) {
