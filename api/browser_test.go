@@ -479,7 +479,6 @@ func TestBuiltinWidgetInBrowser(t *testing.T) {
 	if len(accepts) != 1 || accepts[0] != "text/event-stream" {
 		t.Errorf("the widget asked for replies with Accept %q, want one streamed (SSE) request", accepts)
 	}
-	browsertest.Screenshot(t, ctx, shots, "widget-open")
 
 	// Thumbs down, and a rating of the whole conversation.
 	do(t, ctx, "thumbs down and rate",
@@ -509,6 +508,8 @@ func TestBuiltinWidgetInBrowser(t *testing.T) {
 	if len(hrefs) != 1 || !strings.HasPrefix(hrefs[0], docs.URL) {
 		t.Errorf("source links %q: want only the crawled page's (a file source without a URL is no link)", hrefs)
 	}
+
+	browsertest.Screenshot(t, ctx, shots, "widget-open")
 
 	// A reload keeps the conversation while the session lives.
 	do(t, ctx, "reload", chromedp.Reload())
