@@ -225,6 +225,25 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("imported pairs: %q", imported)
 	}
 
+	// The pairs leave as CSV too: the export button downloads a file that reads back the same.
+	downloads := t.TempDir()
+	do(t, ctx, "export CSV",
+		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads),
+		chromedp.Click(`//button[normalize-space()="Export CSV"]`, chromedp.BySearch),
+	)
+	var exported []byte
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if b, err := os.ReadFile(filepath.Join(downloads, "lorebase-qa.csv")); err == nil && len(b) > 0 {
+			exported = b
+			break
+		}
+	}
+	for _, want := range []string{"question,answer,tags,source\r\n", "\"Yes, for orders over 200 euros.\nAsk us first.\"", "\"=1+1 <i>no</i>\""} {
+		if !strings.Contains(string(exported), want) {
+			t.Errorf("exported CSV lacks %q:\n%s", want, exported)
+		}
+	}
+
 	// Feedback and "try it" pages render without violations.
 	do(t, ctx, "feedback", chromedp.Navigate(e.srv.URL+"/console/#/feedback"),
 		chromedp.WaitVisible(`main .feedback`, q(nil)...))
