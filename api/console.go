@@ -206,7 +206,8 @@ func (s *Server) checkCSRF(r *http.Request, cs lorebase.ConsoleSession) error {
 // origins of the same site (another port or subdomain).
 func (s *Server) checkSameSite(r *http.Request) error {
 	if o := r.Header.Get("Origin"); o != "" && !s.isOwnOrigin(r, o) {
-		return fmt.Errorf("%w - the console accepts requests from its own pages only", lorebase.ErrForbidden)
+		return fmt.Errorf("%w - the console accepts requests from its own pages only (%s is not %s; behind a reverse proxy, start the server with --trust-proxy)",
+			lorebase.ErrForbidden, normalizeOrigin(o), s.ownOrigin(r))
 	}
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
 		return fmt.Errorf("%w - the console accepts requests from its own pages only", lorebase.ErrForbidden)
