@@ -530,6 +530,14 @@ func TestBuiltinWidgetInBrowser(t *testing.T) {
 
 	browsertest.Screenshot(t, ctx, shots, "widget-open")
 
+	// Usage events reached the metrics.
+	metrics := string(e.call("GET", "/metrics", nil).Body)
+	for _, ev := range []string{"widget_opened", "message_sent"} {
+		if !strings.Contains(metrics, `lorebase_widget_telemetry_events_total{event="`+ev+`"}`) {
+			t.Errorf("no %s telemetry in the metrics", ev)
+		}
+	}
+
 	// A reload keeps the conversation while the session lives.
 	do(t, ctx, "reload", chromedp.Reload())
 	frame = frameOf()

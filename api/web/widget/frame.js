@@ -167,6 +167,13 @@
     return env.data;
   }
 
+  // track reports a usage event (counted in the server's metrics, never stored); failures are
+  // ignored so analytics never get in the visitor's way.
+  function track(name) {
+    if (preview || !clientID) return;
+    call("POST", "/telemetry/events/", { event: name, timestamp: new Date().toISOString() }).catch(function () { /* ignore */ });
+  }
+
   // ---------- rendering ----------
   function el(tag, cls, txt) {
     var e = document.createElement(tag);
@@ -362,6 +369,7 @@
     $("send").disabled = true;
     addMessage("user", content);
     setTyping(true);
+    track("message_sent");
     var box = null, body = null, streamed = "";
     try {
       var id = await ensureSession();
@@ -422,6 +430,7 @@
     $("launcher").hidden = open;
     $("launcher").setAttribute("aria-expanded", String(open));
     tellLoader(open ? "frame" : "");
+    track(open ? "widget_opened" : "widget_closed");
     if (open) setTimeout(function () { $("input").focus(); }, 0);
     else $("launcher").focus();
   }
