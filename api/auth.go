@@ -80,6 +80,8 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, need acces
 				err = lorebase.Errorf(lorebase.ErrForbidden, "Forbidden - the request's origin does not match the widget token's origin")
 			}
 		}
+	case hasConsoleCookie(r):
+		p, err = s.authenticateConsole(r)
 	default:
 		err = unauthenticated("send X-API-Key and X-API-Secret, or Authorization: Bearer <widget token>")
 	}
@@ -176,6 +178,9 @@ const jwtIssuer = "lorebase"
 // no page origin.
 func (s *Server) pageOrigin(r *http.Request) (page, host string) {
 	origin := normalizeOrigin(r.Header.Get("Origin"))
+	if own := s.ownWidgetHost(r, origin); own != "" {
+		return normalizeOrigin(r.Header.Get("X-Embed-Origin")), own
+	}
 	if origin == "" || !s.widgetHosts[origin] {
 		return origin, ""
 	}

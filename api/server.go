@@ -27,6 +27,9 @@ type Config struct {
 	// WidgetHosts are the origins that serve widget iframes: their requests get CORS, and their
 	// page origin is the X-Embed-Origin header (API.md, "Browser widgets").
 	WidgetHosts []string
+	// NoOwnWidgetHost stops the server's own origin from counting as a widget host; by default
+	// it does, so the chat panel lorebase serves at /widget/ works with no configuration.
+	NoOwnWidgetHost bool
 
 	// TrustedProxyHops is how many proxies in front of the server append to X-Forwarded-For
 	// (default 1): the client IP is the entry the outermost trusted proxy added, never an
@@ -87,6 +90,8 @@ type Deps struct {
 	Idempotency     Idempotency
 	Gaps            Gaps
 	WidgetConfigs   WidgetConfigs
+	// ConsoleSessions holds console sign-ins; nil turns the console's sign-in off.
+	ConsoleSessions ConsoleSessions
 	Feedback        FeedbackStore
 }
 
@@ -149,7 +154,7 @@ func New(deps Deps, cfg Config, logger *slog.Logger) (*Server, error) {
 		}
 	}
 	s.widgetMetrics = newWidgetMetrics(s.metrics.registry)
-	s.routes = s.routeTable()
+	s.routes = append(s.routeTable(), s.browserRoutes()...)
 	for _, rt := range s.routes {
 		for _, p := range rt.patterns() {
 			s.mux.Handle(p, s.wrap(rt))

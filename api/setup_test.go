@@ -124,6 +124,7 @@ func newServerWith(tb testing.TB, db *storetest.DB, orgs *store.Organizations, l
 		Contexts:        store.NewContexts(pool),
 		Idempotency:     store.NewIdempotency(pool),
 		Gaps:            store.NewGaps(pool),
+		ConsoleSessions: store.NewConsoleSessions(pool),
 		WidgetConfigs:   store.NewWidgetConfigs(pool),
 		Feedback:        store.NewFeedback(pool),
 		Answerer:        answer.New(searcher, embedder, chat, answer.Config{Extractive: isExtractive(chat)}),

@@ -2,7 +2,7 @@
 # Installs what lorebase needs on a Debian 12 machine, idempotently: PostgreSQL 15 server,
 # pgvector built from Debian's own source package (Debian 12 does not package it) and the Go
 # modules. With --test (scripts/test.sh) it also installs what only the tests need: poppler-utils
-# for the PDF reference, Chromium for the browser tests, and real documentation packages whose
+# for the PDF reference, Chromium and axe-core (npm) for the browser tests, and real documentation packages whose
 # HTML and PDF manuals the fidelity tests read. Each step is skipped when already satisfied, so
 # running it before every start or test run costs almost nothing.
 set -euo pipefail
@@ -66,6 +66,16 @@ if [ ! -f "/usr/share/postgresql/$PG_MAJOR/extension/vector.control" ]; then
   make -s -C "$work/src" PG_CONFIG="$PG_CONFIG" OPTFLAGS="" >/dev/null
   $SUDO make -s -C "$work/src" PG_CONFIG="$PG_CONFIG" install >/dev/null
   log "pgvector installed in $(sharedir)/extension"
+fi
+
+# With --test: axe-core for the accessibility checks of the browser tests, from the npm registry
+# with the versions pinned in package-lock.json (no browser download: the tests drive Debian's
+# chromium).
+axe_dir="$(cd "$(dirname "$0")/.." && pwd)/internal/browsertest/testdata"
+if [ "${1:-}" = "--test" ] && [ -f "$axe_dir/package-lock.json" ] && [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  log "installing axe-core for the browser tests"
+  (cd "$axe_dir" && npm ci --no-audit --no-fund --silent)
 fi
 
 if command -v go >/dev/null 2>&1; then

@@ -28,6 +28,7 @@ type serveOptions struct {
 	jwtKey          string
 	corsOrigins     string
 	widgetHosts     string
+	noOwnWidgetHost bool
 	trustProxy      bool
 	proxyHops       int
 	widget          api.WidgetLimits
@@ -45,6 +46,8 @@ func (o *serveOptions) register(cmd *cobra.Command) {
 		"extra comma-separated CORS origins besides every client's allowed origins ($LOREBASE_CORS_ORIGINS)")
 	f.StringVar(&o.widgetHosts, "widget-hosts", os.Getenv("LOREBASE_WIDGET_HOSTS"),
 		"comma-separated origins that serve chat-widget iframes, e.g. https://widget.example; their requests get CORS and name the embedding page in X-Embed-Origin ($LOREBASE_WIDGET_HOSTS)")
+	f.BoolVar(&o.noOwnWidgetHost, "no-own-widget-host", envBool("LOREBASE_NO_OWN_WIDGET_HOST"),
+		"do not count this server's own origin as a widget host; its built-in chat panel (/widget.js) then stops working ($LOREBASE_NO_OWN_WIDGET_HOST)")
 	f.BoolVar(&o.trustProxy, "trust-proxy", envBool("LOREBASE_TRUST_PROXY"), "take client IPs from X-Forwarded-For ($LOREBASE_TRUST_PROXY)")
 	f.IntVar(&o.widget.PerVisitorPerHour, "widget-visitor-per-hour", 0, "widget requests one visitor may make an hour (0: 600)")
 	f.IntVar(&o.widget.PerIPPerHour, "widget-ip-per-hour", 0, "widget requests one IP may make to one client an hour (0: 2,000)")
@@ -154,11 +157,12 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		Contexts:        store.NewContexts(db.Pool),
 		Idempotency:     store.NewIdempotency(db.Pool),
 		Gaps:            store.NewGaps(db.Pool),
+		ConsoleSessions: store.NewConsoleSessions(db.Pool),
 		WidgetConfigs:   store.NewWidgetConfigs(db.Pool),
 		Feedback:        store.NewFeedback(db.Pool),
 		Answerer:        answer.New(searcher, embedder, chat, answer.Config{Extractive: extractive(chat)}),
 	}, api.Config{
-		JWTKey: key, CORSOrigins: origins, WidgetHosts: widgetHosts, TrustProxy: so.trustProxy, TrustedProxyHops: so.proxyHops, Widget: so.widget,
+		JWTKey: key, CORSOrigins: origins, WidgetHosts: widgetHosts, NoOwnWidgetHost: so.noOwnWidgetHost, TrustProxy: so.trustProxy, TrustedProxyHops: so.proxyHops, Widget: so.widget,
 		UploadLimit: int64(so.uploadLimitMB) << 20, SessionLifetime: so.sessionLifetime,
 	}, logger)
 }

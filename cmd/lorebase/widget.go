@@ -180,10 +180,15 @@ func (o *widgetOptions) printSnippet(w io.Writer, client lorebase.APIClient, c l
 		if err != nil {
 			return err
 		}
-		if len(hosts) == 0 {
-			return errors.New("no widget script URL: pass --script-url, or --widget-hosts (or LOREBASE_WIDGET_HOSTS) for HOST/widget.js")
+		switch {
+		case len(hosts) > 0:
+			script = hosts[0] + "/widget.js"
+		case o.apiURL != "":
+			// lorebase's own widget: the server serves /widget.js and is its own widget host.
+			script = strings.TrimSuffix(o.apiURL, "/") + "/widget.js"
+		default:
+			return errors.New("no widget script URL: pass --script-url, --widget-hosts (or LOREBASE_WIDGET_HOSTS) for HOST/widget.js, or --api-url for lorebase's own widget")
 		}
-		script = hosts[0] + "/widget.js"
 	}
 	attrs := []string{`src="` + html.EscapeString(script) + `"`}
 	if o.apiURL != "" {
