@@ -268,7 +268,7 @@ func (e *Engine) matchFAQ(query string, results []retrieval.Result) (retrieval.R
 		if r.Kind != retrieval.KindQA {
 			continue
 		}
-		question, _, _ := strings.Cut(r.Content, "\n")
+		question, _ := splitQA(r.Content)
 		cover := e.quoter.Extract(query, []llm.Passage{{N: 1, Text: question}}).Confidence
 		if max(r.VectorScore, cover) >= e.cfg.FAQThreshold {
 			return r, true
@@ -278,8 +278,8 @@ func (e *Engine) matchFAQ(query string, results []retrieval.Result) (retrieval.R
 }
 
 func (e *Engine) answerFAQ(ctx context.Context, req Request, r retrieval.Result, rep *Reply, onToken func(string) error) error {
-	_, answer, _ := strings.Cut(r.Content, "\n")
-	rep.Content, rep.AnswerMode, rep.Grounded, rep.Model = answer, ModeFAQ, true, "curated"
+	_, answer := splitQA(r.Content)
+	rep.Content, rep.AnswerMode, rep.Grounded, rep.Model = citeCurated(answer), ModeFAQ, true, "curated"
 	rep.Confidence = max(r.VectorScore, 0.9)
 	rep.Sources = []lorebase.Source{source(r)}
 	if e.cfg.SmoothFAQ && !e.offline {
@@ -290,7 +290,10 @@ func (e *Engine) answerFAQ(ctx context.Context, req Request, r retrieval.Result,
 		if err != nil {
 			return err
 		}
-		if _, content := citations(resp.Content, 1); content != "" {
+		if cited, content := citations(resp.Content, 1); content != "" {
+			if len(cited) == 0 {
+				content = citeCurated(content) // the rephrased curated answer still names its source
+			}
 			rep.Content, rep.Model = content, resp.Model
 			rep.Usage.PromptTokens += resp.Usage.PromptTokens
 			rep.Usage.CompletionTokens += resp.Usage.CompletionTokens
@@ -338,7 +341,15 @@ func (e *Engine) passages(results []retrieval.Result) ([]llm.Passage, []retrieva
 		if r.Page > 0 {
 			title += fmt.Sprintf(" (page %d)", r.Page)
 		}
-		out = append(out, llm.Passage{N: len(out) + 1, Title: title, Text: r.Content})
+		p := llm.Passage{N: len(out) + 1, Title: title, Text: r.Content}
+		if r.Kind == retrieval.KindQA {
+			// A curated pair is quoted by its answer, never its question: the question is the
+			// passage's title (what the model reads it as) and its context (what an extractive
+			// answerer matches on).
+			question, answer := splitQA(r.Content)
+			p.Title, p.Context, p.Text = question, question, answer
+		}
+		out = append(out, p)
 		used = append(used, r)
 	}
 	return out, used
@@ -347,4 +358,11 @@ func (e *Engine) passages(results []retrieval.Result) ([]llm.Passage, []retrieva
 func source(r retrieval.Result) lorebase.Source {
 	return lorebase.Source{Type: r.ItemType, KnowledgeID: r.ItemID.String(), Title: r.Title, Snippet: truncate(strings.TrimSpace(r.Content), 300),
 		URL: r.URL, Page: r.Page, Score: round(r.Score)}
+}
+
+// splitQA splits a Q&A chunk ("question\nanswer", as worker/ingest_qa.go writes it) into its
+// question and answer. A chunk without a line break is all question.
+func splitQA(content string) (question, answer string) {
+	q, a, _ := strings.Cut(content, "\n")
+	return strings.TrimSpace(q), strings.TrimSpace(a)
 }

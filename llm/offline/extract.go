@@ -2,6 +2,7 @@ package offline
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ type candidate struct {
 	pos      int // position of the sentence in its passage
 	terms    map[string]bool
 	coverage float64
+	novel    int // content words the question does not use: what a sentence adds
 }
 
 // Extract picks the sentences of passages that best answer question. A sentence scores the IDF
@@ -63,12 +65,28 @@ func (a *Answerer) Extract(question string, passages []llm.Passage) Extraction {
 		return Extraction{}
 	}
 
+	inQuestion := map[string]bool{}
+	for _, t := range all {
+		inQuestion[t.text] = true
+	}
+	want := expectedAnswer(question, lang)
 	var cands []*candidate
 	for rank, p := range passages {
+		// A passage's context (the curated question of a Q&A pair) counts toward what each of
+		// its sentences covers, but is never quoted.
+		context := map[string]bool{}
+		for _, t := range terms(p.Context, lang, stem) {
+			context[t.text] = true
+		}
 		for pos, s := range splitSentences(p.Text) {
-			c := &candidate{Sentence: Sentence{Text: s, PassageN: p.N}, rank: rank, pos: pos, terms: map[string]bool{}}
+			c := &candidate{Sentence: Sentence{Text: s, PassageN: p.N}, rank: rank, pos: pos, terms: copySet(context)}
+			seenNovel := map[string]bool{}
 			for _, t := range terms(s, lang, stem) {
 				c.terms[t.text] = true
+				if !t.stop && !inQuestion[t.text] && !seenNovel[t.text] {
+					seenNovel[t.text] = true
+					c.novel++
+				}
 			}
 			cands = append(cands, c)
 		}
@@ -106,6 +124,7 @@ func (a *Answerer) Extract(question string, passages []llm.Passage) Extraction {
 		if countWords(c.Text) < 4 {
 			c.Score *= 0.8 // headings and fragments make poor answers
 		}
+		c.Score *= answerLikeness(c, want)
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Score > cands[j].Score })
 	best := cands[0]
@@ -131,6 +150,14 @@ func (a *Answerer) Extract(question string, passages []llm.Passage) Extraction {
 		chosen = append(chosen, c)
 		covered = union(covered, c.terms)
 		length += utf8.RuneCountInString(c.Text)
+	}
+	// A sentence that only names what the question asks about is often answered by the next
+	// one, which refers back to it ("Warsaw's first stock exchange was established in 1817 …
+	// It was re-established in April 1991"): quote that one too when there is room.
+	if next := following(cands, best); next != nil && len(chosen) < a.cfg.MaxSentences && !slices.Contains(chosen, next) &&
+		startsAnaphoric(next.Text, lang) && length+utf8.RuneCountInString(next.Text) <= a.cfg.MaxRunes {
+		chosen = append(chosen, next)
+		covered = union(covered, next.terms)
 	}
 	// Readable order: passages as ranked, sentences as written.
 	sort.Slice(chosen, func(i, j int) bool {
