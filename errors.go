@@ -18,6 +18,7 @@ var (
 	ErrRateLimited     = errors.New("rate limit exceeded")
 	ErrTooLarge        = errors.New("too large")
 	ErrUnsupported     = errors.New("unsupported media type")
+	ErrUnavailable     = errors.New("not available")
 )
 
 // FieldError names one invalid field of a request.

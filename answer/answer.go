@@ -19,6 +19,7 @@ import (
 	"github.com/lorebase/lorebase/llm"
 	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/retrieval"
+	"github.com/lorebase/lorebase/wordnet"
 )
 
 // Searcher finds passages.
@@ -38,7 +39,13 @@ const (
 type Config struct {
 	K             int     // passages retrieved; default 8
 	MaxPassages   int     // passages put in the prompt; default 5
-	FAQThreshold  float64 // score a Q&A pair needs to answer directly; default 0.6
+	FAQThreshold  float64 // question similarity a Q&A pair needs to answer directly; default FAQThresholdDefault
+	FAQVector     float64 // or cosine similarity of its question embedding; default FAQVectorDefault, < 0 never
+	FAQCandidates int     // curated pairs searched for the FAQ decision; default FAQCandidatesDefault, < 0 none beyond K
+	SynonymWeight float64 // weight of a WordNet synonym next to an exact word; default SynonymWeightDefault
+	// Thesaurus gives English base forms and synonyms to FAQ matching; nil matches words by
+	// stem only (see wordnet.Load).
+	Thesaurus     *wordnet.Thesaurus
 	MinEvidence   float64 // coverage of the question by the best passages needed to answer; default 0.3
 	MinVector     float64 // or cosine similarity of the best passage; default 0.5
 	HistoryTokens int     // history budget in the prompt; default 1500
@@ -51,7 +58,10 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	c.K = cmp.Or(c.K, 8)
 	c.MaxPassages = cmp.Or(c.MaxPassages, 5)
-	c.FAQThreshold = cmp.Or(c.FAQThreshold, 0.6)
+	c.FAQThreshold = cmp.Or(c.FAQThreshold, FAQThresholdDefault)
+	c.FAQVector = cmp.Or(c.FAQVector, FAQVectorDefault)
+	c.FAQCandidates = cmp.Or(c.FAQCandidates, FAQCandidatesDefault)
+	c.SynonymWeight = cmp.Or(c.SynonymWeight, SynonymWeightDefault)
 	c.MinEvidence = cmp.Or(c.MinEvidence, 0.3)
 	c.MinVector = cmp.Or(c.MinVector, 0.5)
 	c.HistoryTokens = cmp.Or(c.HistoryTokens, 1500)
@@ -68,14 +78,17 @@ type Engine struct {
 	chat    llm.ChatModel
 	quoter  *offline.Answerer // judges evidence, and answers when chat is offline
 	offline bool              // chat is the built-in extractive answerer
+	faq     *faqMatcher
 	cfg     Config
 }
 
 // New wires the engine.
 func New(search Searcher, embed llm.Embedder, chat llm.ChatModel, cfg Config) *Engine {
 	_, isOffline := chat.(*offline.Answerer)
+	cfg = cfg.withDefaults()
 	return &Engine{search: search, embed: embed, chat: chat, quoter: offline.NewAnswerer(offline.AnswererConfig{}),
-		offline: isOffline, cfg: cfg.withDefaults()}
+		offline: isOffline, cfg: cfg,
+		faq: &faqMatcher{thesaurus: cfg.Thesaurus, synonymWeight: cfg.SynonymWeight, threshold: cfg.FAQThreshold, vector: max(cfg.FAQVector, 0)}}
 }
 
 // Request is one question in its conversation.
@@ -101,6 +114,7 @@ type Reply struct {
 	Query      string // the standalone question that was searched
 	Language   string
 	Retrieved  []retrieval.Result
+	FAQ        FAQDecision // the curated pairs weighed and whether one answered
 	Retrieval  time.Duration
 	Total      time.Duration
 }
@@ -127,14 +141,15 @@ func (e *Engine) Answer(ctx context.Context, req Request, onToken func(string) e
 	}
 	rep.Query, rep.Usage = query, usage
 
-	results, err := e.retrieve(ctx, req, query, rep.Language)
+	results, pairs, err := e.retrieve(ctx, req, query, rep.Language)
 	if err != nil {
 		return rep, err
 	}
 	rep.Retrieved, rep.Retrieval = results, time.Since(start)
 
-	if faq, ok := e.matchFAQ(query, results); ok {
-		err = e.answerFAQ(ctx, req, faq, &rep, onToken)
+	rep.FAQ = e.faq.decide(query, rep.Language, mergeResults(pairs, results)) // a pair keeps the FAQ search's scores
+	if best, ok := rep.FAQ.Best(); ok && rep.FAQ.Matched {
+		err = e.answerFAQ(ctx, req, best.Result, &rep, onToken)
 		rep.Total = time.Since(start)
 		return rep, err
 	}
@@ -236,15 +251,18 @@ func (e *Engine) standalone(ctx context.Context, req Request) (string, llm.Usage
 	return q, resp.Usage, nil
 }
 
-func (e *Engine) retrieve(ctx context.Context, req Request, query, lang string) ([]retrieval.Result, error) {
+// retrieve returns the passages for the answer and, in a second search restricted to curated
+// Q&A pairs, the candidates of the FAQ decision (a pair's question can be a close paraphrase
+// of the asked one and still rank below the K best passages).
+func (e *Engine) retrieve(ctx context.Context, req Request, query, lang string) (results, pairs []retrieval.Result, err error) {
 	org, err := uuid.Parse(req.OrganizationID)
 	if err != nil {
-		return nil, fmt.Errorf("organization id: %w", err)
+		return nil, nil, fmt.Errorf("organization id: %w", err)
 	}
 	var assistant uuid.UUID
 	if req.Assistant.ID != "" {
 		if assistant, err = uuid.Parse(req.Assistant.ID); err != nil {
-			return nil, fmt.Errorf("assistant id: %w", err)
+			return nil, nil, fmt.Errorf("assistant id: %w", err)
 		}
 	}
 	mode := cmp.Or(req.Mode, e.cfg.Mode)
@@ -253,28 +271,36 @@ func (e *Engine) retrieve(ctx context.Context, req Request, query, lang string) 
 	if mode != retrieval.ModeLexical {
 		vecs, err := e.embed.Embed(ctx, []string{query})
 		if err != nil {
-			return nil, fmt.Errorf("embed the question: %w", err)
+			return nil, nil, fmt.Errorf("embed the question: %w", err)
 		}
 		q.Embedding = vecs[0]
 	}
-	return e.search.Search(ctx, q)
-}
-
-// matchFAQ finds a curated pair whose question matches: by vector similarity of the questions
-// (Q&A chunks are embedded by their question) or by how well the pair's question covers the
-// asked one.
-func (e *Engine) matchFAQ(query string, results []retrieval.Result) (retrieval.Result, bool) {
-	for _, r := range results {
-		if r.Kind != retrieval.KindQA {
-			continue
-		}
-		question, _ := splitQA(r.Content)
-		cover := e.quoter.Extract(query, []llm.Passage{{N: 1, Text: question}}).Confidence
-		if max(r.VectorScore, cover) >= e.cfg.FAQThreshold {
-			return r, true
+	if results, err = e.search.Search(ctx, q); err != nil {
+		return nil, nil, err
+	}
+	if e.cfg.FAQCandidates > 0 {
+		q.K, q.Kinds = e.cfg.FAQCandidates, []string{retrieval.KindQA}
+		if pairs, err = e.search.Search(ctx, q); err != nil {
+			return nil, nil, fmt.Errorf("search the curated pairs: %w", err)
 		}
 	}
-	return retrieval.Result{}, false
+	return results, pairs, nil
+}
+
+// mergeResults is results followed by the entries of pairs not among them.
+func mergeResults(results, pairs []retrieval.Result) []retrieval.Result {
+	seen := make(map[int64]bool, len(results))
+	out := append([]retrieval.Result(nil), results...)
+	for _, r := range results {
+		seen[r.ChunkID] = true
+	}
+	for _, p := range pairs {
+		if !seen[p.ChunkID] {
+			seen[p.ChunkID] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (e *Engine) answerFAQ(ctx context.Context, req Request, r retrieval.Result, rep *Reply, onToken func(string) error) error {

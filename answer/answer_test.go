@@ -2,7 +2,9 @@ package answer
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
@@ -15,17 +17,25 @@ import (
 // fixedSearch returns the same results for every query, best first.
 type fixedSearch []retrieval.Result
 
-func (f fixedSearch) Search(context.Context, retrieval.Query) ([]retrieval.Result, error) {
-	return append([]retrieval.Result(nil), f...), nil
+func (f fixedSearch) Search(_ context.Context, q retrieval.Query) ([]retrieval.Result, error) {
+	var out []retrieval.Result
+	for _, r := range f {
+		if len(q.Kinds) == 0 || slices.Contains(q.Kinds, r.Kind) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
+var chunkIDs atomic.Int64
+
 func qa(question, answer string, vector float64) retrieval.Result {
-	return retrieval.Result{ItemID: uuid.New(), ItemType: "qa", Kind: retrieval.KindQA, Title: question,
+	return retrieval.Result{ChunkID: chunkIDs.Add(1), ItemID: uuid.New(), ItemType: "qa", Kind: retrieval.KindQA, Title: question,
 		Content: question + "\n" + answer, VectorScore: vector, Score: vector}
 }
 
 func text(title, content string) retrieval.Result {
-	return retrieval.Result{ItemID: uuid.New(), ItemType: "file", Kind: retrieval.KindText, Title: title, Content: content}
+	return retrieval.Result{ChunkID: chunkIDs.Add(1), ItemID: uuid.New(), ItemType: "file", Kind: retrieval.KindText, Title: title, Content: content}
 }
 
 func offlineEngine(results ...retrieval.Result) *Engine {

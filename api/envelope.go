@@ -71,6 +71,7 @@ var statusOf = []struct {
 	{lorebase.ErrTooLarge, http.StatusRequestEntityTooLarge, "Request body too large"},
 	{lorebase.ErrUnsupported, http.StatusUnsupportedMediaType, "Unsupported media type"},
 	{lorebase.ErrRateLimited, http.StatusTooManyRequests, "Rate limit exceeded"},
+	{lorebase.ErrUnavailable, http.StatusServiceUnavailable, "Not available"},
 	{lorebase.ErrInvalid, http.StatusUnprocessableEntity, "Validation failed"},
 	{llm.ErrTimeout, http.StatusGatewayTimeout, "The model server did not answer in time"},
 	{llm.ErrUpstream, http.StatusBadGateway, "The model server failed"},

@@ -46,7 +46,9 @@ type bound struct {
 	Ceiling *float64 `json:"ceiling,omitempty"`
 }
 
-func lowerIsBetter(name string) bool { return strings.HasSuffix(name, "false_abstention") }
+func lowerIsBetter(name string) bool {
+	return strings.HasSuffix(name, "false_abstention") || strings.HasSuffix(name, "faq_false_match")
+}
 
 func boundsOf(r *Report) map[string]bound {
 	out := map[string]bound{}

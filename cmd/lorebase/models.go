@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/lorebase/lorebase/llm"
 	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/llm/openai"
+	"github.com/lorebase/lorebase/wordnet"
 )
 
 // modelOptions choose the embedding model and the chat model. "auto" uses the
@@ -28,10 +30,13 @@ type modelOptions struct {
 	temperature    float64
 	maxTokens      int
 	timeout        time.Duration
+	wordnetDir     string
 }
 
 func (o *modelOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
+	f.StringVar(&o.wordnetDir, "wordnet-dir", envOr("LOREBASE_WORDNET_DIR", wordnet.DefaultDir),
+		"WordNet 3.0 database (Debian's wordnet-base) for English FAQ matching by base form and synonym; \"off\": exact words only ($LOREBASE_WORDNET_DIR)")
 	f.StringVar(&o.embedder, "embedder", envOr("LOREBASE_EMBEDDER", "auto"), "auto, offline or openai ($LOREBASE_EMBEDDER)")
 	f.StringVar(&o.llm, "llm", envOr("LOREBASE_LLM", "auto"), "auto, offline or openai ($LOREBASE_LLM)")
 	f.StringVar(&o.baseURL, "openai-base-url", os.Getenv("OPENAI_BASE_URL"), "OpenAI-compatible server, e.g. http://localhost:11434/v1 ($OPENAI_BASE_URL)")
@@ -107,4 +112,23 @@ func (o *modelOptions) newChatModel() (llm.ChatModel, error) {
 		return offline.NewAnswerer(offline.AnswererConfig{}), nil
 	}
 	return openai.NewChat(o.openaiConfig())
+}
+
+// thesaurus loads WordNet from --wordnet-dir for FAQ matching. Without it matching still
+// works, on exact words and stems, and the log says so.
+func (o *modelOptions) thesaurus(logger *slog.Logger) *wordnet.Thesaurus {
+	if o.wordnetDir == "" || o.wordnetDir == "off" {
+		logger.Info("wordnet off: FAQ matching uses exact words and stems")
+		return nil
+	}
+	start := time.Now()
+	t, err := wordnet.Load(o.wordnetDir, 0)
+	if err != nil {
+		logger.Warn("wordnet unavailable: FAQ matching uses exact words and stems (install wordnet-base, or set --wordnet-dir)",
+			slog.String("dir", o.wordnetDir), slog.String("error", err.Error()))
+		return nil
+	}
+	logger.Info("wordnet loaded", slog.String("dir", o.wordnetDir), slog.Int("words", t.Len()),
+		slog.Duration("took", time.Since(start)))
+	return t
 }

@@ -142,7 +142,7 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		Contexts:        store.NewContexts(db.Pool),
 		Idempotency:     store.NewIdempotency(db.Pool),
 		Gaps:            store.NewGaps(db.Pool),
-		Answerer:        answer.New(searcher, embedder, chat, answer.Config{}),
+		Answerer:        answer.New(searcher, embedder, chat, answer.Config{Thesaurus: mo.thesaurus(logger)}),
 	}, api.Config{
 		JWTKey: key, CORSOrigins: origins, TrustProxy: so.trustProxy,
 		UploadLimit: int64(so.uploadLimitMB) << 20, SessionLifetime: so.sessionLifetime,

@@ -1,0 +1,263 @@
+package answer
+
+import (
+	"math"
+	"sort"
+
+	"github.com/lorebase/lorebase/llm/offline"
+	"github.com/lorebase/lorebase/retrieval"
+	"github.com/lorebase/lorebase/wordnet"
+)
+
+// FAQ matching defaults, calibrated on the StackFAQ dev set (faq-dev, its first half of
+// paraphrased queries, plus testdata/eval/faq-unrelated) and checked on its second half; see
+// the README's Evaluation section for the figures.
+const (
+	FAQCandidatesDefault = 20   // curated pairs the FAQ search returns
+	SynonymWeightDefault = 0.5  // a WordNet synonym counts this much of an exact word
+	FAQAnswerWeight      = 0.35 // weight of the answer's coverage next to the question's similarity
+	FAQLexicalWeight     = 0.25 // weight of the retrieval's own (normalised) fused score
+)
+
+// FAQCandidate is one curated pair considered for a question, with why it ranks where it does.
+type FAQCandidate struct {
+	Result   retrieval.Result
+	Question float64 // similarity of the asked question and the pair's question, 0..1
+	Forward  float64 // share of the asked question the pair's question covers
+	Backward float64 // share of the pair's question the asked question covers
+	Exact    float64 // Question with words compared as written and by base form only, no synonyms
+	Answer   float64 // share of the asked question's weight the pair's answer covers, 0..1
+	Score    float64 // the ranking score: Question + FAQAnswerWeight·Answer + FAQLexicalWeight·retrieval
+	Decision float64 // what the threshold is compared with
+}
+
+// FAQDecision is whether a curated pair answers the question, and the candidates weighed.
+type FAQDecision struct {
+	Matched    bool
+	Threshold  float64
+	Candidates []FAQCandidate // best first
+}
+
+// Best is the top candidate, if any.
+func (d FAQDecision) Best() (FAQCandidate, bool) {
+	if len(d.Candidates) == 0 {
+		return FAQCandidate{}, false
+	}
+	return d.Candidates[0], true
+}
+
+// faqMatcher ranks curated pairs by how well the user's question matches each pair's question
+// first and its answer second: words compared by stem and, in English with WordNet, by base
+// form (children → child, went → go) and, weighted below exact words, by synonym (kid → child).
+type faqMatcher struct {
+	thesaurus     *wordnet.Thesaurus
+	synonymWeight float64
+	threshold     float64
+	vector        float64 // a pair whose question embedding is at least this similar matches too
+}
+
+// analysed is a text's content words for matching.
+type analysed struct {
+	keys     map[string]bool // stems of the words and of their base forms
+	synonyms map[string]bool // stems of the synonyms, minus keys
+	words    []analysedWord  // the query's words, unique by stem
+}
+
+type analysedWord struct {
+	keys     []string
+	synonyms []string
+}
+
+func (m *faqMatcher) analyse(text, lang string, synonyms bool) analysed {
+	a := analysed{keys: map[string]bool{}, synonyms: map[string]bool{}}
+	words := offline.Words(text, lang)
+	content := words[:0:0]
+	for _, w := range words {
+		if !w.Stop {
+			content = append(content, w)
+		}
+	}
+	if len(content) == 0 {
+		content = words
+	}
+	useWordNet := m.thesaurus != nil && (lang == "en" || lang == "")
+	if !useWordNet {
+		synonyms = false
+	}
+	seen := map[string]bool{}
+	for _, w := range content {
+		keys := []string{w.Stem}
+		var syns []string
+		if useWordNet {
+			bases := m.thesaurus.Bases(w.Text)
+			for _, b := range bases {
+				keys = appendUnique(keys, offline.Stem(b, "en"))
+			}
+			if len(bases) == 0 {
+				bases = []string{w.Text}
+			}
+			for _, b := range bases {
+				if !synonyms {
+					break
+				}
+				for _, s := range m.thesaurus.Synonyms(b) {
+					syns = appendUnique(syns, offline.Stem(s, "en"))
+				}
+			}
+		}
+		for _, k := range keys {
+			a.keys[k] = true
+		}
+		for _, s := range syns {
+			a.synonyms[s] = true
+		}
+		if !seen[w.Stem] {
+			seen[w.Stem] = true
+			a.words = append(a.words, analysedWord{keys: keys, synonyms: syns})
+		}
+	}
+	for k := range a.keys {
+		delete(a.synonyms, k)
+	}
+	return a
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// idf weighs words by how few of the background texts use them: the candidates and the other
+// retrieved passages, which is what the question is told apart from.
+type idf struct {
+	df map[string]int
+	n  float64
+}
+
+func newIDF(docs []analysed) idf {
+	f := idf{df: map[string]int{}, n: float64(len(docs))}
+	for _, d := range docs {
+		for k := range d.keys {
+			f.df[k]++
+		}
+	}
+	return f
+}
+
+func (f idf) weight(w analysedWord) float64 {
+	df := 0
+	for _, k := range w.keys {
+		df = max(df, f.df[k])
+	}
+	return math.Log(1 + (f.n-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+// cover is the share of from's word weight that to matches: 1 for a word found as is or by
+// base form, synonymWeight for one found by synonym.
+func (m *faqMatcher) cover(from, to analysed, w idf, synonymWeight float64) float64 {
+	var got, total float64
+	for _, word := range from.words {
+		wt := w.weight(word)
+		total += wt
+		match := 0.0
+		for _, k := range word.keys {
+			if to.keys[k] {
+				match = 1
+				break
+			}
+		}
+		if match == 0 {
+			for _, s := range word.synonyms {
+				if to.keys[s] {
+					match = synonymWeight
+					break
+				}
+			}
+		}
+		if match == 0 {
+			for _, k := range word.keys {
+				if to.synonyms[k] {
+					match = synonymWeight
+					break
+				}
+			}
+		}
+		got += wt * match
+	}
+	if total == 0 {
+		return 0
+	}
+	return got / total
+}
+
+// decide ranks the curated pairs among results and says whether the best one answers the
+// question. results holds every retrieved passage; pairs of kind Q&A are the candidates.
+func (m *faqMatcher) decide(query, lang string, results []retrieval.Result) FAQDecision {
+	d := FAQDecision{Threshold: m.threshold}
+	q := m.analyse(query, lang, true)
+	type pair struct {
+		r        retrieval.Result
+		question analysed
+		answer   analysed
+	}
+	var pairs []pair
+	var background []analysed
+	hi := 0.0
+	for _, r := range results {
+		if r.Kind != retrieval.KindQA {
+			background = append(background, m.analyse(r.Content, lang, false))
+			continue
+		}
+		question, answer := splitQA(r.Content)
+		p := pair{r: r, question: m.analyse(question, lang, true), answer: m.analyse(answer, lang, false)}
+		pairs = append(pairs, p)
+		both := analysed{keys: map[string]bool{}}
+		for k := range p.question.keys {
+			both.keys[k] = true
+		}
+		for k := range p.answer.keys {
+			both.keys[k] = true
+		}
+		background = append(background, both)
+		hi = max(hi, r.Score)
+	}
+	if len(pairs) == 0 {
+		return d
+	}
+	w := newIDF(background)
+	for _, p := range pairs {
+		c := FAQCandidate{Result: p.r}
+		c.Forward, c.Backward = m.cover(q, p.question, w, m.synonymWeight), m.cover(p.question, q, w, m.synonymWeight)
+		c.Question = harmonic(c.Forward, c.Backward)
+		c.Exact = harmonic(m.cover(q, p.question, w, 0), m.cover(p.question, q, w, 0))
+		c.Answer = m.cover(q, p.answer, w, m.synonymWeight)
+		lex := 0.0
+		if hi > 0 {
+			lex = p.r.Score / hi
+		}
+		c.Score = c.Question + FAQAnswerWeight*c.Answer + FAQLexicalWeight*lex
+		c.Decision = c.Question
+		d.Candidates = append(d.Candidates, c)
+	}
+	sort.SliceStable(d.Candidates, func(i, j int) bool { return d.Candidates[i].Score > d.Candidates[j].Score })
+	best := d.Candidates[0]
+	d.Matched = best.Decision >= m.threshold || (m.vector > 0 && best.Result.VectorScore >= m.vector)
+	return d
+}
+
+// FAQThresholdDefault and FAQVectorDefault decide when a curated pair answers directly.
+const (
+	FAQThresholdDefault = 0.6
+	FAQVectorDefault    = 0.9
+)
+
+func harmonic(a, b float64) float64 {
+	if a+b == 0 {
+		return 0
+	}
+	return 2 * a * b / (a + b)
+}
