@@ -39,8 +39,7 @@ const (
 type Config struct {
 	K             int     // passages retrieved; default 8
 	MaxPassages   int     // passages put in the prompt; default 5
-	FAQThreshold  float64 // question similarity a Q&A pair needs to answer directly; default FAQThresholdDefault
-	FAQVector     float64 // or cosine similarity of its question embedding; default FAQVectorDefault, < 0 never
+	FAQThreshold  float64 // FAQ decision score a Q&A pair needs to answer directly; default FAQThresholdDefault
 	FAQCandidates int     // curated pairs searched for the FAQ decision; default FAQCandidatesDefault, < 0 none beyond K
 	SynonymWeight float64 // weight of a WordNet synonym next to an exact word; default SynonymWeightDefault
 	// Thesaurus gives English base forms and synonyms to FAQ matching; nil matches words by
@@ -59,7 +58,6 @@ func (c Config) withDefaults() Config {
 	c.K = cmp.Or(c.K, 8)
 	c.MaxPassages = cmp.Or(c.MaxPassages, 5)
 	c.FAQThreshold = cmp.Or(c.FAQThreshold, FAQThresholdDefault)
-	c.FAQVector = cmp.Or(c.FAQVector, FAQVectorDefault)
 	c.FAQCandidates = cmp.Or(c.FAQCandidates, FAQCandidatesDefault)
 	c.SynonymWeight = cmp.Or(c.SynonymWeight, SynonymWeightDefault)
 	c.MinEvidence = cmp.Or(c.MinEvidence, 0.3)
@@ -88,7 +86,7 @@ func New(search Searcher, embed llm.Embedder, chat llm.ChatModel, cfg Config) *E
 	cfg = cfg.withDefaults()
 	return &Engine{search: search, embed: embed, chat: chat, quoter: offline.NewAnswerer(offline.AnswererConfig{}),
 		offline: isOffline, cfg: cfg,
-		faq: &faqMatcher{thesaurus: cfg.Thesaurus, synonymWeight: cfg.SynonymWeight, threshold: cfg.FAQThreshold, vector: max(cfg.FAQVector, 0)}}
+		faq: &faqMatcher{thesaurus: cfg.Thesaurus, synonymWeight: cfg.SynonymWeight, threshold: cfg.FAQThreshold}}
 }
 
 // Request is one question in its conversation.

@@ -12,6 +12,7 @@ import (
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/retrieval"
+	"github.com/lorebase/lorebase/wordnet"
 )
 
 // fixedSearch returns the same results for every query, best first.
@@ -39,7 +40,12 @@ func text(title, content string) retrieval.Result {
 }
 
 func offlineEngine(results ...retrieval.Result) *Engine {
-	return New(fixedSearch(results), offline.NewEmbedder(0), offline.NewAnswerer(offline.AnswererConfig{}), Config{Mode: retrieval.ModeLexical})
+	return configuredEngine(Config{}, results...)
+}
+
+func configuredEngine(cfg Config, results ...retrieval.Result) *Engine {
+	cfg.Mode = retrieval.ModeLexical
+	return New(fixedSearch(results), offline.NewEmbedder(0), offline.NewAnswerer(offline.AnswererConfig{}), cfg)
 }
 
 func ask(t *testing.T, e *Engine, question string) Reply {
@@ -55,7 +61,7 @@ func ask(t *testing.T, e *Engine, question string) Reply {
 // The quickstart defect: a Q&A pair that does not match well enough to answer directly is
 // still a passage, and the offline answerer quoted its question as the answer.
 func TestQAPassageAnswersWithItsAnswer(t *testing.T) {
-	e := offlineEngine(qa("Do you ship to Canada?", "Yes, in 7 to 10 business days.", 0.55))
+	e := configuredEngine(Config{FAQThreshold: 5}, qa("Do you ship to Canada?", "Yes, in 7 to 10 business days.", 0.55))
 	rep := ask(t, e, "How long does shipping to Canada take?")
 	if rep.AnswerMode == ModeFAQ {
 		t.Fatalf("matched the pair directly (%q); the test needs the passage path", rep.Content)
@@ -125,5 +131,57 @@ func TestCiteCurated(t *testing.T) {
 		if got := citeCurated(in); got != want {
 			t.Errorf("citeCurated(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func thesaurus(t *testing.T) *wordnet.Thesaurus {
+	t.Helper()
+	th, err := wordnet.Load(wordnet.DefaultDir, 0)
+	if wordnet.IsNotExist(err) {
+		t.Skip("WordNet not installed (scripts/setup.sh installs wordnet-base)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return th
+}
+
+// The paraphrase of the issue: "kids" is a WordNet synonym of "child", "children" its plural.
+func TestFAQMatchesParaphraseWithWordNet(t *testing.T) {
+	th := thesaurus(t)
+	pairs := []retrieval.Result{
+		qa("Are children at risk of catching the flu?", "Yes, children catch the flu more often than adults.", 0),
+		qa("Do you ship to Canada?", "Yes, in 7 to 10 business days.", 0),
+		qa("How do I reset my password?", "Use the link on the sign-in page.", 0),
+	}
+	question := "Can my kids catch the flu?"
+	with := configuredEngine(Config{Thesaurus: th}, pairs...).faq.decide(question, "en", pairs)
+	without := configuredEngine(Config{}, pairs...).faq.decide(question, "en", pairs)
+	best, _ := with.Best()
+	if !with.Matched || best.Result.ChunkID != pairs[0].ChunkID {
+		t.Fatalf("with WordNet: matched %v, best %q (%.2f)", with.Matched, best.Result.Content, best.Decision)
+	}
+	if best.Question <= best.Exact {
+		t.Errorf("synonyms added nothing: similarity %.3f, exact %.3f", best.Question, best.Exact)
+	}
+	if b, _ := without.Best(); b.Question >= best.Question {
+		t.Errorf("without WordNet the similarity is %.3f, with it %.3f", b.Question, best.Question)
+	}
+	// Unrelated questions match no pair.
+	for _, q := range []string{"What is the capital of Australia?", "How long should I boil an egg?", "Can I bring my dog on the train?"} {
+		if d := configuredEngine(Config{Thesaurus: th}, pairs...).faq.decide(q, "en", pairs); d.Matched {
+			b, _ := d.Best()
+			t.Errorf("%q matched %q (%.2f)", q, b.Result.Content, b.Decision)
+		}
+	}
+}
+
+// Morphology: inflected forms meet their base form (went → go) on either side.
+func TestFAQMorphology(t *testing.T) {
+	th := thesaurus(t)
+	m := &faqMatcher{thesaurus: th, synonymWeight: SynonymWeightDefault, threshold: FAQThresholdDefault}
+	a, b := m.analyse("Where did the children go?", "en", true), m.analyse("Where the child went", "en", true)
+	if !b.keys[offline.Stem("child", "en")] || !b.keys[offline.Stem("go", "en")] || !a.keys[offline.Stem("child", "en")] {
+		t.Fatalf("keys %v / %v", a.keys, b.keys)
 	}
 }
