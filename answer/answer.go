@@ -10,6 +10,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"sort"
 	"strings"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/llm"
 	"github.com/lorebase/lorebase/llm/offline"
+	"github.com/lorebase/lorebase/llm/rerank"
 	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/wordnet"
 )
@@ -26,6 +29,9 @@ import (
 type Searcher interface {
 	Search(ctx context.Context, q retrieval.Query) ([]retrieval.Result, error)
 }
+
+// RerankCandidatesDefault is how many retrieved passages a configured reranker reorders.
+const RerankCandidatesDefault = 30
 
 // Answer modes reported in a reply's metadata.
 const (
@@ -42,6 +48,11 @@ type Config struct {
 	FAQThreshold  float64 // FAQ decision score a Q&A pair needs to answer directly; default FAQThresholdDefault
 	FAQCandidates int     // curated pairs searched for the FAQ decision; default FAQCandidatesDefault, < 0 none beyond K
 	SynonymWeight float64 // weight of a WordNet synonym next to an exact word; default SynonymWeightDefault
+	// Reranker, when set, reorders the RerankCandidates best passages before the K best are
+	// kept (off by default; see llm/rerank). Failures keep the retrieval order.
+	Reranker         rerank.Reranker
+	RerankCandidates int          // default RerankCandidatesDefault
+	Logger           *slog.Logger // default: discard
 	// Thesaurus gives English base forms and synonyms to FAQ matching; nil matches words by
 	// stem only (see wordnet.Load).
 	Thesaurus     *wordnet.Thesaurus
@@ -60,6 +71,10 @@ func (c Config) withDefaults() Config {
 	c.FAQThreshold = cmp.Or(c.FAQThreshold, FAQThresholdDefault)
 	c.FAQCandidates = cmp.Or(c.FAQCandidates, FAQCandidatesDefault)
 	c.SynonymWeight = cmp.Or(c.SynonymWeight, SynonymWeightDefault)
+	c.RerankCandidates = min(cmp.Or(c.RerankCandidates, RerankCandidatesDefault), retrieval.CandidatesDefault)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
 	c.MinEvidence = cmp.Or(c.MinEvidence, 0.3)
 	c.MinVector = cmp.Or(c.MinVector, 0.5)
 	c.HistoryTokens = cmp.Or(c.HistoryTokens, 1500)
@@ -113,8 +128,12 @@ type Reply struct {
 	Language   string
 	Retrieved  []retrieval.Result
 	FAQ        FAQDecision // the curated pairs weighed and whether one answered
-	Retrieval  time.Duration
-	Total      time.Duration
+	// Rerank holds the reranking model's score by chunk id when one reordered Retrieved;
+	// RerankError says why it did not when it failed (the retrieval order was kept).
+	Rerank      map[int64]float64
+	RerankError string
+	Retrieval   time.Duration
+	Total       time.Duration
 }
 
 // Metadata is what the reply's message metadata records.
@@ -139,11 +158,12 @@ func (e *Engine) Answer(ctx context.Context, req Request, onToken func(string) e
 	}
 	rep.Query, rep.Usage = query, usage
 
-	results, pairs, err := e.retrieve(ctx, req, query, rep.Language)
+	got, err := e.retrieve(ctx, req, query, rep.Language)
 	if err != nil {
 		return rep, err
 	}
-	rep.Retrieved, rep.Retrieval = results, time.Since(start)
+	results, pairs := got.results, got.pairs
+	rep.Retrieved, rep.Retrieval, rep.Rerank, rep.RerankError = results, time.Since(start), got.rerank, got.rerankErr
 
 	rep.FAQ = e.faq.decide(query, rep.Language, mergeResults(pairs, results)) // a pair keeps the FAQ search's scores
 	if best, ok := rep.FAQ.Best(); ok && rep.FAQ.Matched {
@@ -249,18 +269,29 @@ func (e *Engine) standalone(ctx context.Context, req Request) (string, llm.Usage
 	return q, resp.Usage, nil
 }
 
-// retrieve returns the passages for the answer and, in a second search restricted to curated
-// Q&A pairs, the candidates of the FAQ decision (a pair's question can be a close paraphrase
-// of the asked one and still rank below the K best passages).
-func (e *Engine) retrieve(ctx context.Context, req Request, query, lang string) (results, pairs []retrieval.Result, err error) {
+// retrieved is what retrieve found.
+type retrieved struct {
+	results   []retrieval.Result
+	pairs     []retrieval.Result // the FAQ search's curated pairs
+	rerank    map[int64]float64  // by chunk id, when a reranker reordered results
+	rerankErr string
+}
+
+// retrieve returns the passages for the answer, reordered by the reranking model when one is
+// configured (it sees RerankCandidates of them; a failure keeps the retrieval order), and, in
+// a second search restricted to curated Q&A pairs, the candidates of the FAQ decision (a
+// pair's question can be a close paraphrase of the asked one and still rank below the K best
+// passages).
+func (e *Engine) retrieve(ctx context.Context, req Request, query, lang string) (retrieved, error) {
+	var out retrieved
 	org, err := uuid.Parse(req.OrganizationID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("organization id: %w", err)
+		return out, fmt.Errorf("organization id: %w", err)
 	}
 	var assistant uuid.UUID
 	if req.Assistant.ID != "" {
 		if assistant, err = uuid.Parse(req.Assistant.ID); err != nil {
-			return nil, nil, fmt.Errorf("assistant id: %w", err)
+			return out, fmt.Errorf("assistant id: %w", err)
 		}
 	}
 	mode := cmp.Or(req.Mode, e.cfg.Mode)
@@ -269,20 +300,72 @@ func (e *Engine) retrieve(ctx context.Context, req Request, query, lang string) 
 	if mode != retrieval.ModeLexical {
 		vecs, err := e.embed.Embed(ctx, []string{query})
 		if err != nil {
-			return nil, nil, fmt.Errorf("embed the question: %w", err)
+			return out, fmt.Errorf("embed the question: %w", err)
 		}
 		q.Embedding = vecs[0]
 	}
-	if results, err = e.search.Search(ctx, q); err != nil {
-		return nil, nil, err
+	if e.cfg.Reranker != nil {
+		q.K = max(e.cfg.K, e.cfg.RerankCandidates)
+	}
+	if out.results, err = e.search.Search(ctx, q); err != nil {
+		return out, err
+	}
+	if e.cfg.Reranker != nil {
+		out.results, out.rerank, err = e.rerank(ctx, query, out.results)
+		if err != nil {
+			if ctx.Err() != nil {
+				return out, ctx.Err()
+			}
+			out.rerankErr = err.Error()
+			e.cfg.Logger.Warn("rerank failed; the retrieval order is kept", slog.String("reranker", e.cfg.Reranker.Name()),
+				slog.String("error", err.Error()))
+		}
+		if len(out.results) > e.cfg.K {
+			out.results = out.results[:e.cfg.K]
+		}
 	}
 	if e.cfg.FAQCandidates > 0 {
 		q.K, q.Kinds = e.cfg.FAQCandidates, []string{retrieval.KindQA}
-		if pairs, err = e.search.Search(ctx, q); err != nil {
-			return nil, nil, fmt.Errorf("search the curated pairs: %w", err)
+		if out.pairs, err = e.search.Search(ctx, q); err != nil {
+			return out, fmt.Errorf("search the curated pairs: %w", err)
 		}
 	}
-	return results, pairs, nil
+	return out, nil
+}
+
+// rerank reorders results by the reranking model's scores (ties keep the retrieval order).
+// On error it returns results unchanged.
+func (e *Engine) rerank(ctx context.Context, query string, results []retrieval.Result) ([]retrieval.Result, map[int64]float64, error) {
+	if len(results) < 2 {
+		return results, nil, nil
+	}
+	texts := make([]string, len(results))
+	for i, r := range results {
+		if r.Kind == retrieval.KindQA {
+			texts[i] = r.Content // question and answer: a cross-encoder judges both
+		} else {
+			texts[i] = strings.TrimSpace(r.Title + "\n" + r.Content)
+		}
+	}
+	scores, err := e.cfg.Reranker.Rerank(ctx, query, texts)
+	if err != nil {
+		return results, nil, err
+	}
+	if len(scores) != len(results) {
+		return results, nil, fmt.Errorf("reranker returned %d scores for %d passages", len(scores), len(results))
+	}
+	byChunk := make(map[int64]float64, len(results))
+	idx := make([]int, len(results))
+	for i := range idx {
+		idx[i] = i
+		byChunk[results[i].ChunkID] = scores[i]
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] > scores[idx[b]] })
+	out := make([]retrieval.Result, len(results))
+	for i, j := range idx {
+		out[i] = results[j]
+	}
+	return out, byChunk, nil
 }
 
 // mergeResults is results followed by the entries of pairs not among them.

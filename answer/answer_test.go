@@ -2,6 +2,9 @@ package answer
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/llm/offline"
+	"github.com/lorebase/lorebase/llm/rerank"
 	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/wordnet"
 )
@@ -183,5 +187,63 @@ func TestFAQMorphology(t *testing.T) {
 	a, b := m.analyse("Where did the children go?", "en", true), m.analyse("Where the child went", "en", true)
 	if !b.keys[offline.Stem("child", "en")] || !b.keys[offline.Stem("go", "en")] || !a.keys[offline.Stem("child", "en")] {
 		t.Fatalf("keys %v / %v", a.keys, b.keys)
+	}
+}
+
+// teiFake speaks Text Embeddings Inference's /rerank: it scores passages mentioning "refund"
+// highest; fail makes it answer 503.
+func teiFake(t *testing.T, fail bool) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fail {
+			http.Error(w, `{"error":"model overloaded","error_type":"Overloaded"}`, http.StatusServiceUnavailable)
+			return
+		}
+		var req struct {
+			Texts []string `json:"texts"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		type res struct {
+			Index int     `json:"index"`
+			Score float64 `json:"score"`
+		}
+		var out []res
+		for i, tx := range req.Texts {
+			s := 0.01
+			if strings.Contains(tx, "refund") {
+				s = 0.97
+			}
+			out = append(out, res{i, s})
+		}
+		_ = json.NewEncoder(w).Encode(out)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestRerankReordersAndFallsBack(t *testing.T) {
+	results := []retrieval.Result{
+		text("a.md", "Returns are accepted within 30 days of delivery."),
+		text("b.md", "Shipping is free above 50 euros."),
+		text("c.md", "A refund reaches your card within 5 business days of the return."),
+	}
+	for _, fail := range []bool{false, true} {
+		rr, err := rerank.New(rerank.Config{URL: teiFake(t, fail).URL + "/rerank", Format: rerank.FormatTEI})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := configuredEngine(Config{Reranker: rr, K: 2}, results...)
+		ex, err := e.Explain(context.Background(), ExplainRequest{OrganizationID: uuid.NewString(), Question: "How long does the refund take?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ex.Passages) != 2 {
+			t.Fatalf("fail=%v: %d passages, want K=2", fail, len(ex.Passages))
+		}
+		if !fail && (ex.Passages[0].Title != "c.md" || ex.Rerank[ex.Passages[0].ChunkID] != 0.97 || ex.RerankError != "") {
+			t.Fatalf("reranked: top %q, scores %v, error %q", ex.Passages[0].Title, ex.Rerank, ex.RerankError)
+		}
+		if fail && (ex.Passages[0].Title != "a.md" || ex.Rerank != nil || !strings.Contains(ex.RerankError, "503")) {
+			t.Fatalf("failed reranker: top %q, scores %v, error %q", ex.Passages[0].Title, ex.Rerank, ex.RerankError)
+		}
 	}
 }

@@ -27,15 +27,16 @@ type Evidence struct {
 // Explanation is a hit test: the passages a question retrieves with every leg's score, the FAQ
 // decision and the evidence verdict, without asking the chat model.
 type Explanation struct {
-	Query     string
-	Language  string
-	Mode      string
-	Passages  []retrieval.Result // best first, as the answer would use them
-	Prompted  int                // how many of Passages the prompt would hold
-	FAQ       FAQDecision
-	Evidence  Evidence
-	Rerank    map[int64]float64 // a reranking model's score by chunk id, when one reordered the passages
-	Retrieval time.Duration
+	Query       string
+	Language    string
+	Mode        string
+	Passages    []retrieval.Result // best first, as the answer would use them
+	Prompted    int                // how many of Passages the prompt would hold
+	FAQ         FAQDecision
+	Evidence    Evidence
+	Rerank      map[int64]float64 // a reranking model's score by chunk id, when one reordered the passages
+	RerankError string            // why the configured reranker did not, if it failed
+	Retrieval   time.Duration
 }
 
 // ExplainRequest is a hit test's question. K overrides the engine's passage count.
@@ -63,12 +64,13 @@ func (e *Engine) Explain(ctx context.Context, req ExplainRequest) (Explanation, 
 		c.cfg.K = req.K
 		eng = &c
 	}
-	results, pairs, err := eng.retrieve(ctx, areq, req.Question, ex.Language)
+	got, err := eng.retrieve(ctx, areq, req.Question, ex.Language)
 	if err != nil {
 		return ex, err
 	}
+	results, pairs := got.results, got.pairs
 	ex.Retrieval = time.Since(start)
-	ex.Passages = results
+	ex.Passages, ex.Rerank, ex.RerankError = results, got.rerank, got.rerankErr
 	ex.FAQ = eng.faq.decide(req.Question, ex.Language, mergeResults(pairs, results))
 	passages, used := eng.passages(results)
 	ex.Prompted = len(passages)

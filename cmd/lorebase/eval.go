@@ -13,7 +13,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/lorebase/lorebase/answer"
 	"github.com/lorebase/lorebase/eval"
 )
 
@@ -130,6 +129,10 @@ func runEval(cmd *cobra.Command, opts *globalOptions, eo *evalOptions, path stri
 	if err != nil {
 		return err
 	}
+	acfg, err := eo.models.answerConfig(logger)
+	if err != nil {
+		return err
+	}
 	chunker, err := eo.ingest.chunker()
 	if err != nil {
 		return err
@@ -148,7 +151,7 @@ func runEval(cmd *cobra.Command, opts *globalOptions, eo *evalOptions, path stri
 	}
 	runner, err := eval.New(deps, eval.Config{Mode: eo.mode, Modes: modes, K: eo.k, Depth: eo.depth, Sample: eo.sample, Seed: eo.seed,
 		Concurrency: eo.concurrency, Workers: eo.workers, Language: eo.language, Keep: eo.keep,
-		Answer: answer.Config{Thesaurus: eo.models.thesaurus(logger)}})
+		Answer: acfg})
 	if err != nil {
 		return err
 	}

@@ -125,6 +125,10 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		return nil, err
 	}
 	logger.Info("chat model", slog.String("model", chat.Name()))
+	acfg, err := mo.answerConfig(logger)
+	if err != nil {
+		return nil, err
+	}
 	var origins []string
 	for _, o := range strings.Split(so.corsOrigins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -142,7 +146,7 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		Contexts:        store.NewContexts(db.Pool),
 		Idempotency:     store.NewIdempotency(db.Pool),
 		Gaps:            store.NewGaps(db.Pool),
-		Answerer:        answer.New(searcher, embedder, chat, answer.Config{Thesaurus: mo.thesaurus(logger)}),
+		Answerer:        answer.New(searcher, embedder, chat, acfg),
 	}, api.Config{
 		JWTKey: key, CORSOrigins: origins, TrustProxy: so.trustProxy,
 		UploadLimit: int64(so.uploadLimitMB) << 20, SessionLifetime: so.sessionLifetime,
