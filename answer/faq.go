@@ -3,6 +3,7 @@ package answer
 import (
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/retrieval"
@@ -32,6 +33,7 @@ type FAQCandidate struct {
 	Forward  float64 // share of the asked question the pair's question covers
 	Backward float64 // share of the pair's question the asked question covers
 	Exact    float64 // Question with words compared as written and by base form only, no synonyms
+	Uniform  float64 // Question with every word weighted alike
 	Answer   float64 // share of the asked question's weight the pair's answer covers, 0..1
 	Score    float64 // the ranking score: retrieval score / best one + FAQQuestionWeight·Question
 	Decision float64 // what the threshold is compared with: Question + FAQVectorWeight·vector similarity
@@ -77,8 +79,9 @@ func (m *faqMatcher) analyse(text, lang string, synonyms bool) analysed {
 	a := analysed{keys: map[string]bool{}, synonyms: map[string]bool{}}
 	words := offline.Words(text, lang)
 	content := words[:0:0]
+	generic := genericWords[lang]
 	for _, w := range words {
-		if !w.Stop {
+		if !w.Stop && !generic[w.Text] {
 			content = append(content, w)
 		}
 	}
@@ -153,7 +156,14 @@ func newIDF(docs []analysed) idf {
 	return f
 }
 
+// uniform weighs every word alike: the FAQ decision must not depend on how small the set of
+// retrieved texts is that an IDF would come from.
+var uniform = idf{}
+
 func (f idf) weight(w analysedWord) float64 {
+	if f.df == nil {
+		return 1
+	}
 	df := 0
 	for _, k := range w.keys {
 		df = max(df, f.df[k])
@@ -239,6 +249,7 @@ func (m *faqMatcher) decide(query, lang string, results []retrieval.Result) FAQD
 		c.Forward, c.Backward = m.cover(q, p.question, w, m.synonymWeight), m.cover(p.question, q, w, m.synonymWeight)
 		c.Question = harmonic(c.Forward, c.Backward)
 		c.Exact = harmonic(m.cover(q, p.question, w, 0), m.cover(p.question, q, w, 0))
+		c.Uniform = harmonic(m.cover(q, p.question, uniform, m.synonymWeight), m.cover(p.question, q, uniform, m.synonymWeight))
 		c.Answer = m.cover(q, p.answer, w, m.synonymWeight)
 		retrieved := 0.0
 		if hi > 0 {
@@ -259,4 +270,20 @@ func harmonic(a, b float64) float64 {
 		return 0
 	}
 	return 2 * a * b / (a + b)
+}
+
+// genericWords are words questions use whatever they ask about ("how long does it take", "is
+// there a way to"): they match between unrelated questions, so matching skips them like stop
+// words. English only; other languages rely on their stop word lists.
+var genericWords = map[string]map[string]bool{
+	"en": func() map[string]bool {
+		m := map[string]bool{}
+		for _, w := range strings.Fields(`long take takes took taking get gets got getting make makes made use used using way ways
+			work works need needs want wants know find possible able happen happens thing things there much many
+			good best better also still really please help anyone someone something anything else instead without
+			like just even ever every one`) {
+			m[w] = true
+		}
+		return m
+	}(),
 }

@@ -59,6 +59,7 @@ type FAQCandidate struct {
 	Forward  float64 `json:"forward"`
 	Backward float64 `json:"backward"`
 	Exact    float64 `json:"exact"`
+	Uniform  float64 `json:"uniform"`
 	Answer   float64 `json:"answer"` // coverage by the pair's answer
 	Score    float64 `json:"score"`  // the matcher's ranking score
 	Fused    float64 `json:"fused"`
@@ -167,7 +168,7 @@ func (r *run) askOne(ctx context.Context, engine *answer.Engine, q Question) (Re
 	}
 	for i, c := range rep.FAQ.Candidates {
 		res.FAQCands = append(res.FAQCands, FAQCandidate{Document: r.documentID(c.Result.ItemID.String()), Question: round3(c.Question),
-			Forward: round3(c.Forward), Backward: round3(c.Backward), Exact: round3(c.Exact),
+			Forward: round3(c.Forward), Backward: round3(c.Backward), Exact: round3(c.Exact), Uniform: round3(c.Uniform),
 			Answer: round3(c.Answer), Score: round3(c.Score), Fused: round3(c.Result.Score), Lexical: round3(c.Result.LexicalScore),
 			Vector: round3(c.Result.VectorScore), Matched: i == 0 && rep.FAQ.Matched})
 	}
