@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what lorebase needs on a Debian 12 machine, idempotently: PostgreSQL 15 server,
 # pgvector built from Debian's own source package (Debian 12 does not package it), poppler-utils
-# for the PDF reference tests, and the Go modules. Each step is skipped when already satisfied,
+# for the PDF reference tests, wordnet-base for FAQ matching, and the Go modules. Each step is skipped when already satisfied,
 # so running it before every start or test run costs almost nothing.
 set -euo pipefail
 
@@ -28,6 +28,8 @@ apt_install() {
 }
 
 apt_install "postgresql-$PG_MAJOR" "postgresql-client-$PG_MAJOR" poppler-utils ca-certificates
+# WordNet 3.0 (/usr/share/wordnet): base forms and synonyms for FAQ matching, read at start.
+apt_install wordnet-base
 
 sharedir() { "$PG_CONFIG" --sharedir 2>/dev/null || echo "/usr/share/postgresql/$PG_MAJOR"; }
 
