@@ -165,7 +165,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onToken func(string) e
 	results, pairs := got.results, got.pairs
 	rep.Retrieved, rep.Retrieval, rep.Rerank, rep.RerankError = results, time.Since(start), got.rerank, got.rerankErr
 
-	rep.FAQ = e.faq.decide(query, rep.Language, mergeResults(pairs, results)) // a pair keeps the FAQ search's scores
+	rep.FAQ = e.faq.decide(query, rep.Language, results, pairs)
 	if best, ok := rep.FAQ.Best(); ok && rep.FAQ.Matched {
 		err = e.answerFAQ(ctx, req, best.Result, &rep, onToken)
 		rep.Total = time.Since(start)

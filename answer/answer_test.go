@@ -159,8 +159,8 @@ func TestFAQMatchesParaphraseWithWordNet(t *testing.T) {
 		qa("How do I reset my password?", "Use the link on the sign-in page.", 0),
 	}
 	question := "Can my kids catch the flu?"
-	with := configuredEngine(Config{Thesaurus: th}, pairs...).faq.decide(question, "en", pairs)
-	without := configuredEngine(Config{}, pairs...).faq.decide(question, "en", pairs)
+	with := configuredEngine(Config{Thesaurus: th}, pairs...).faq.decide(question, "en", pairs, pairs)
+	without := configuredEngine(Config{}, pairs...).faq.decide(question, "en", pairs, pairs)
 	best, _ := with.Best()
 	if !with.Matched || best.Result.ChunkID != pairs[0].ChunkID {
 		t.Fatalf("with WordNet: matched %v, best %q (%.2f)", with.Matched, best.Result.Content, best.Decision)
@@ -173,7 +173,7 @@ func TestFAQMatchesParaphraseWithWordNet(t *testing.T) {
 	}
 	// Unrelated questions match no pair.
 	for _, q := range []string{"What is the capital of Australia?", "How long should I boil an egg?", "Can I bring my dog on the train?"} {
-		if d := configuredEngine(Config{Thesaurus: th}, pairs...).faq.decide(q, "en", pairs); d.Matched {
+		if d := configuredEngine(Config{Thesaurus: th}, pairs...).faq.decide(q, "en", pairs, pairs); d.Matched {
 			b, _ := d.Best()
 			t.Errorf("%q matched %q (%.2f)", q, b.Result.Content, b.Decision)
 		}

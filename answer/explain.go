@@ -71,7 +71,7 @@ func (e *Engine) Explain(ctx context.Context, req ExplainRequest) (Explanation, 
 	results, pairs := got.results, got.pairs
 	ex.Retrieval = time.Since(start)
 	ex.Passages, ex.Rerank, ex.RerankError = results, got.rerank, got.rerankErr
-	ex.FAQ = eng.faq.decide(req.Question, ex.Language, mergeResults(pairs, results))
+	ex.FAQ = eng.faq.decide(req.Question, ex.Language, results, pairs)
 	passages, used := eng.passages(results)
 	ex.Prompted = len(passages)
 	ex.Evidence = Evidence{Coverage: round(eng.quoter.Extract(req.Question, passages).Confidence), MinCoverage: eng.cfg.MinEvidence,
