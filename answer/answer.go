@@ -19,9 +19,9 @@ import (
 
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/llm"
-	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/llm/rerank"
 	"github.com/lorebase/lorebase/retrieval"
+	"github.com/lorebase/lorebase/textkit"
 	"github.com/lorebase/lorebase/wordnet"
 )
 
@@ -62,7 +62,11 @@ type Config struct {
 	HistoryTurns  int     // most recent turns considered; default 12
 	TraitsBytes   int     // cap of the rendered customer traits; default 2000
 	SmoothFAQ     bool    // let a configured chat model rephrase curated answers
-	Mode          string  // retrieval mode; default hybrid
+	// Extractive says the chat model only quotes passages (llm/offline's answerer): replies are
+	// reported as extractive, follow-ups are rewritten by textkit.Rewrite instead of the model,
+	// and curated answers are never rephrased.
+	Extractive bool
+	Mode       string // retrieval mode; default hybrid
 }
 
 func (c Config) withDefaults() Config {
@@ -86,21 +90,17 @@ func (c Config) withDefaults() Config {
 
 // Engine answers questions.
 type Engine struct {
-	search  Searcher
-	embed   llm.Embedder
-	chat    llm.ChatModel
-	quoter  *offline.Answerer // judges evidence, and answers when chat is offline
-	offline bool              // chat is the built-in extractive answerer
-	faq     *faqMatcher
-	cfg     Config
+	search Searcher
+	embed  llm.Embedder
+	chat   llm.ChatModel
+	faq    *faqMatcher
+	cfg    Config
 }
 
 // New wires the engine.
 func New(search Searcher, embed llm.Embedder, chat llm.ChatModel, cfg Config) *Engine {
-	_, isOffline := chat.(*offline.Answerer)
 	cfg = cfg.withDefaults()
-	return &Engine{search: search, embed: embed, chat: chat, quoter: offline.NewAnswerer(offline.AnswererConfig{}),
-		offline: isOffline, cfg: cfg,
+	return &Engine{search: search, embed: embed, chat: chat, cfg: cfg,
 		faq: &faqMatcher{thesaurus: cfg.Thesaurus, synonymWeight: cfg.SynonymWeight, threshold: cfg.FAQThreshold}}
 }
 
@@ -172,7 +172,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onToken func(string) e
 		return rep, err
 	}
 	passages, used := e.passages(results)
-	evidence := e.quoter.Extract(query, passages).Confidence
+	evidence := coverage(query, passages)
 	best := 0.0
 	for _, r := range used {
 		best = max(best, r.VectorScore)
@@ -201,7 +201,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onToken func(string) e
 	}
 	rep.Content = content
 	rep.AnswerMode = ModeGenerated
-	if e.offline {
+	if e.cfg.Extractive {
 		rep.AnswerMode = ModeExtractive
 	}
 	for _, n := range cited {
@@ -218,12 +218,12 @@ func (e *Engine) Answer(ctx context.Context, req Request, onToken func(string) e
 
 func (e *Engine) language(req Request) string {
 	if req.Locale != "" {
-		return baseLanguage(req.Locale)
+		return textkit.BaseLanguage(req.Locale)
 	}
-	if l := offline.DetectLanguage(req.Question); l != "" {
+	if l := textkit.DetectLanguage(req.Question); l != "" {
 		return l
 	}
-	return baseLanguage(cmp.Or(req.Assistant.Language, "en"))
+	return textkit.BaseLanguage(cmp.Or(req.Assistant.Language, "en"))
 }
 
 func (e *Engine) recent(h []lorebase.Message) []lorebase.Message {
@@ -240,16 +240,14 @@ func (e *Engine) standalone(ctx context.Context, req Request) (string, llm.Usage
 	if len(hist) == 0 {
 		return req.Question, llm.Usage{}, nil
 	}
-	var msgs []llm.Message
+	var userTurns []string
 	for _, m := range hist {
-		role := llm.RoleUser
-		if m.Sender == lorebase.SenderAssistant {
-			role = llm.RoleAssistant
+		if m.Sender != lorebase.SenderAssistant {
+			userTurns = append(userTurns, m.Content)
 		}
-		msgs = append(msgs, llm.Message{Role: role, Content: m.Content})
 	}
-	if e.offline {
-		return offline.Rewrite(msgs, req.Question), llm.Usage{}, nil
+	if e.cfg.Extractive {
+		return textkit.Rewrite(userTurns, req.Question), llm.Usage{}, nil
 	}
 	var convo strings.Builder
 	for _, m := range historyWithin(hist, 600) {
@@ -264,7 +262,7 @@ func (e *Engine) standalone(ctx context.Context, req Request) (string, llm.Usage
 	}
 	q := strings.TrimSpace(resp.Content)
 	if q == "" || len(q) > 4*len(req.Question)+400 {
-		q = offline.Rewrite(msgs, req.Question)
+		q = textkit.Rewrite(userTurns, req.Question)
 	}
 	return q, resp.Usage, nil
 }
@@ -389,7 +387,7 @@ func (e *Engine) answerFAQ(ctx context.Context, req Request, r retrieval.Result,
 	rep.Content, rep.AnswerMode, rep.Grounded, rep.Model = citeCurated(answer), ModeFAQ, true, "curated"
 	rep.Confidence = max(r.VectorScore, 0.9)
 	rep.Sources = []lorebase.Source{source(r)}
-	if e.cfg.SmoothFAQ && !e.offline {
+	if e.cfg.SmoothFAQ && !e.cfg.Extractive {
 		in := promptInput{Assistant: req.Assistant, Language: rep.Language, Traits: req.Traits, Question: req.Question,
 			Passages: []llm.Passage{{N: 1, Title: r.Title, Text: r.Content}}}
 		creq := llm.ChatRequest{Messages: buildMessages(in, 0, e.cfg.TraitsBytes), Passages: in.Passages, Question: req.Question}
@@ -460,6 +458,16 @@ func (e *Engine) passages(results []retrieval.Result) ([]llm.Passage, []retrieva
 		used = append(used, r)
 	}
 	return out, used
+}
+
+// coverage is the evidence passages hold for question (textkit.Extract's confidence); a Q&A
+// pair's question counts as the context of its answer.
+func coverage(question string, passages []llm.Passage) float64 {
+	ps := make([]textkit.Passage, len(passages))
+	for i, p := range passages {
+		ps[i] = textkit.Passage{N: p.N, Text: p.Text, Context: p.Context}
+	}
+	return textkit.Extract(question, ps, textkit.ExtractConfig{}).Confidence
 }
 
 func source(r retrieval.Result) lorebase.Source {

@@ -74,7 +74,7 @@ func (e *Engine) Explain(ctx context.Context, req ExplainRequest) (Explanation, 
 	ex.FAQ = eng.faq.decide(req.Question, ex.Language, results, pairs)
 	passages, used := eng.passages(results)
 	ex.Prompted = len(passages)
-	ex.Evidence = Evidence{Coverage: round(eng.quoter.Extract(req.Question, passages).Confidence), MinCoverage: eng.cfg.MinEvidence,
+	ex.Evidence = Evidence{Coverage: round(coverage(req.Question, passages)), MinCoverage: eng.cfg.MinEvidence,
 		MinVector: eng.cfg.MinVector}
 	for _, r := range used {
 		ex.Evidence.BestVector = max(ex.Evidence.BestVector, round(r.VectorScore))

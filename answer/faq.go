@@ -5,8 +5,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/retrieval"
+	"github.com/lorebase/lorebase/textkit"
 	"github.com/lorebase/lorebase/wordnet"
 )
 
@@ -78,7 +78,7 @@ type analysedWord struct {
 
 func (m *faqMatcher) analyse(text, lang string, synonyms bool) analysed {
 	a := analysed{keys: map[string]bool{}, synonyms: map[string]bool{}}
-	words := offline.Words(text, lang)
+	words := textkit.Words(text, lang)
 	content := words[:0:0]
 	generic := genericWords[lang]
 	for _, w := range words {
@@ -100,7 +100,7 @@ func (m *faqMatcher) analyse(text, lang string, synonyms bool) analysed {
 		if useWordNet {
 			bases := m.thesaurus.Bases(w.Text)
 			for _, b := range bases {
-				keys = appendUnique(keys, offline.Stem(b, "en"))
+				keys = appendUnique(keys, enStem(b))
 			}
 			if len(bases) == 0 {
 				bases = []string{w.Text}
@@ -110,7 +110,7 @@ func (m *faqMatcher) analyse(text, lang string, synonyms bool) analysed {
 					break
 				}
 				for _, s := range m.thesaurus.Synonyms(b) {
-					syns = appendUnique(syns, offline.Stem(s, "en"))
+					syns = appendUnique(syns, enStem(s))
 				}
 			}
 		}
@@ -293,3 +293,5 @@ var genericWords = map[string]map[string]bool{
 		return m
 	}(),
 }
+
+var enStem = textkit.Stemmer("en")

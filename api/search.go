@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -124,7 +123,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 		tester, _ = s.deps.Answerer.(HitTester)
 	}
 	if tester == nil {
-		return fmt.Errorf("%w: this server has no answer engine to test", lorebase.ErrUnavailable)
+		return lorebase.Errorf(lorebase.ErrUnavailable, "this server has no answer engine to test")
 	}
 	ex, err := tester.Explain(r.Context(), req)
 	if err != nil {

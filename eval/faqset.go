@@ -5,7 +5,7 @@ import (
 	"iter"
 	"path/filepath"
 
-	"github.com/lorebase/lorebase/llm/offline"
+	"github.com/lorebase/lorebase/textkit"
 )
 
 // faqSet reads an FAQ-retrieval set in the layout of ../shared/data/faq-dev (StackFAQ):
@@ -73,7 +73,7 @@ func (s *faqSet) Questions() iter.Seq2[Question, error] {
 				kind = fmt.Sprintf("paraphrase-half%d", q.Half)
 			}
 			out := Question{ID: q.ID, Text: q.Query, Relevant: q.FAQIDs, FAQ: q.FAQIDs[0], FAQs: q.FAQIDs, Answerable: true, Kind: kind,
-				Language: normalizeLanguage(cmpOr(offline.DetectLanguage(q.Query), "en"))}
+				Language: normalizeLanguage(cmpOr(textkit.DetectLanguage(q.Query), "en"))}
 			if !yield(out, nil) {
 				return
 			}

@@ -113,6 +113,9 @@ func thesaurus(t *testing.T) *wordnet.Thesaurus {
 	return thesaurusData
 }
 
+// extractive tells the engine that setup's chat model is the offline extractive answerer.
+var extractive = answer.Config{Extractive: true}
+
 // assertNothingLeft checks that a run left no organization, item, chunk or waiting job behind.
 func assertNothingLeft(t *testing.T, db *storetest.DB) {
 	t.Helper()
@@ -172,7 +175,7 @@ func TestGuard(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				runner, err := New(deps, Config{Modes: gs.modes, Answer: answer.Config{Thesaurus: thesaurus(t)}})
+				runner, err := New(deps, Config{Modes: gs.modes, Answer: answer.Config{Extractive: true, Thesaurus: thesaurus(t)}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -266,7 +269,7 @@ func TestInterruptedRunLeavesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			runner, err := New(deps, Config{})
+			runner, err := New(deps, Config{Answer: extractive})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,9 +14,9 @@ import (
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/ingest/chunk"
 	"github.com/lorebase/lorebase/ingest/pipeline"
-	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/store"
+	"github.com/lorebase/lorebase/textkit"
 )
 
 // ingestor holds what every ingestion job shares: loading the item, reporting progress,
@@ -148,5 +148,5 @@ func languageOf(it lorebase.KnowledgeItem, sample string) string {
 	if it.Language != "" {
 		return it.Language
 	}
-	return offline.DetectLanguage(sample)
+	return textkit.DetectLanguage(sample)
 }

@@ -133,6 +133,7 @@ func runEval(cmd *cobra.Command, opts *globalOptions, eo *evalOptions, path stri
 	if err != nil {
 		return err
 	}
+	acfg.Extractive = extractive(chat)
 	chunker, err := eo.ingest.chunker()
 	if err != nil {
 		return err

@@ -5,7 +5,9 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/lorebase/lorebase/internal/xquad"
 	"github.com/lorebase/lorebase/llm"
+	"github.com/lorebase/lorebase/textkit"
 )
 
 // squadTokens normalises like the SQuAD v1.1 evaluation script (lower case, no punctuation, no
@@ -15,7 +17,7 @@ func squadTokens(s string) []string {
 	for _, r := range strings.ToLower(s) {
 		switch {
 		case unicode.IsPunct(r) || unicode.IsSymbol(r):
-		case isCJK(r):
+		case textkit.IsCJK(r):
 			b.WriteString(" " + string(r) + " ")
 		default:
 			b.WriteRune(r)
@@ -64,7 +66,7 @@ func containsAnswer(pred string, answers []string) bool {
 
 type answerScores struct{ f1, hit, answered, falseAnswered float64 }
 
-func evalAnswers(a *Answerer, set xquadSet) answerScores {
+func evalAnswers(a *Answerer, set xquad.Set) answerScores {
 	var s answerScores
 	for _, q := range set.Questions {
 		gold := []llm.Passage{{N: 1, Text: set.Paragraphs[q.Paragraph]}}
@@ -109,7 +111,7 @@ func TestAnswererXQuAD(t *testing.T) {
 			if _, gated := floors[lang]; !gated && testing.Short() {
 				t.Skip("informational language; skipped in -short")
 			}
-			set := loadXQuAD(t, lang)
+			set := xquad.Load(t, lang)
 			got := evalAnswers(a, set)
 			t.Logf("%s: token F1 %.3f, answer inside quote %.3f, answered %.3f, answered from unrelated paragraph %.3f",
 				lang, got.f1, got.hit, got.answered, got.falseAnswered)

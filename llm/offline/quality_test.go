@@ -4,13 +4,15 @@ import (
 	"context"
 	"math"
 	"testing"
+
+	"github.com/lorebase/lorebase/internal/xquad"
 )
 
 // retrievalScores embeds every paragraph and question of one XQuAD language and ranks all 240
 // paragraphs for each question by cosine, as a vector store would.
 type retrievalScores struct{ recall1, recall5, ndcg10 float64 }
 
-func evalRetrieval(t *testing.T, e *Embedder, set xquadSet) retrievalScores {
+func evalRetrieval(t *testing.T, e *Embedder, set xquad.Set) retrievalScores {
 	t.Helper()
 	ctx := context.Background()
 	pv, err := e.Embed(ctx, set.Paragraphs)
@@ -65,7 +67,7 @@ func TestEmbedderRetrievalXQuAD(t *testing.T) {
 	}
 	for _, lang := range []string{"en", "de", "es", "ru", "zh"} {
 		t.Run(lang, func(t *testing.T) {
-			set := loadXQuAD(t, lang)
+			set := xquad.Load(t, lang)
 			if _, gated := floors[lang]; !gated && testing.Short() {
 				t.Skip("informational language; skipped in -short")
 			}

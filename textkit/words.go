@@ -1,4 +1,4 @@
-package offline
+package textkit
 
 // Word is a word of a text as matching needs it: lower-cased as written (for dictionaries)
 // and stemmed (for comparing inflected forms).
@@ -12,17 +12,17 @@ type Word struct {
 // in order; runs of Chinese, Japanese or Korean characters become their character bigrams,
 // which serve as both text and stem.
 func Words(text, lang string) []Word {
-	stem := stemFunc(lang)
-	stops := stopSet(lang)
+	stem := Stemmer(lang)
+	stops := StopWords(lang)
 	var out []Word
-	for _, t := range tokenize(text) {
-		if !t.cjk {
-			out = append(out, Word{Text: t.text, Stem: stem(t.text), Stop: stops[fold(t.text)]})
+	for _, t := range Tokenize(text) {
+		if !t.CJK {
+			out = append(out, Word{Text: t.Text, Stem: stem(t.Text), Stop: stops[Fold(t.Text)]})
 			continue
 		}
-		r := []rune(t.text)
+		r := []rune(t.Text)
 		if len(r) == 1 {
-			out = append(out, Word{Text: t.text, Stem: t.text})
+			out = append(out, Word{Text: t.Text, Stem: t.Text})
 		}
 		for i := 0; i+1 < len(r); i++ {
 			b := string(r[i : i+2])
@@ -31,6 +31,3 @@ func Words(text, lang string) []Word {
 	}
 	return out
 }
-
-// Stem returns the stem of one lower-case word in lang.
-func Stem(word, lang string) string { return stemFunc(lang)(word) }

@@ -1,4 +1,4 @@
-package offline
+package textkit
 
 import (
 	"regexp"
@@ -118,6 +118,6 @@ func startsAnaphoric(s, lang string) bool {
 	if !ok {
 		return false
 	}
-	toks := tokenize(s)
-	return len(toks) > 0 && openers[toks[0].text]
+	toks := Tokenize(s)
+	return len(toks) > 0 && openers[toks[0].Text]
 }
