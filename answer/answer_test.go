@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -245,5 +246,27 @@ func TestRerankReordersAndFallsBack(t *testing.T) {
 		if fail && (ex.Passages[0].Title != "a.md" || ex.Rerank != nil || !strings.Contains(ex.RerankError, "503")) {
 			t.Fatalf("failed reranker: top %q, scores %v, error %q", ex.Passages[0].Title, ex.Rerank, ex.RerankError)
 		}
+	}
+}
+
+// BenchmarkFAQDecide is the FAQ decision's own cost per message: 20 curated pairs and 8
+// passages analysed with WordNet (the FAQ search itself is a second retrieval query on top).
+func BenchmarkFAQDecide(b *testing.B) {
+	th, err := wordnet.Load(wordnet.DefaultDir, 0)
+	if err != nil {
+		b.Skip("WordNet not installed")
+	}
+	m := &faqMatcher{thesaurus: th, synonymWeight: SynonymWeightDefault, threshold: FAQThresholdDefault}
+	var pairs, results []retrieval.Result
+	for i := range 20 {
+		pairs = append(pairs, qa("How do I export my messages and contacts to another account number "+strconv.Itoa(i)+"?",
+			"Open the settings, choose Export, pick the folders you want and download the archive; import it in the other account.", 0.3))
+	}
+	for range 8 {
+		results = append(results, text("manual.md", strings.Repeat("The archive holds every message, contact and calendar entry of the account. ", 5)))
+	}
+	results = append(results, pairs[0])
+	for b.Loop() {
+		m.decide("How can I move my e-mails and contacts to a different account?", "en", results, pairs)
 	}
 }

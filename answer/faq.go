@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/textkit"
@@ -294,4 +295,17 @@ var genericWords = map[string]map[string]bool{
 	}(),
 }
 
-var enStem = textkit.Stemmer("en")
+var enStemmer = textkit.Stemmer("en")
+
+// stems memoises English stems of WordNet words: a question's synonyms run into the hundreds
+// and stemming them was most of the FAQ decision's cost. WordNet's vocabulary bounds it.
+var stems sync.Map
+
+func enStem(w string) string {
+	if s, ok := stems.Load(w); ok {
+		return s.(string)
+	}
+	s := enStemmer(w)
+	stems.Store(w, s)
+	return s
+}
