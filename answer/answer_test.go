@@ -49,7 +49,7 @@ func offlineEngine(results ...retrieval.Result) *Engine {
 }
 
 func configuredEngine(cfg Config, results ...retrieval.Result) *Engine {
-	cfg.Mode = retrieval.ModeLexical
+	cfg.Mode, cfg.Extractive = retrieval.ModeLexical, true
 	return New(fixedSearch(results), offline.NewEmbedder(0), offline.NewAnswerer(offline.AnswererConfig{}), cfg)
 }
 
