@@ -89,7 +89,7 @@ func Open(path string, cfg OpenConfig) (Dataset, error) {
 		switch {
 		case !st.IsDir():
 			format = FormatSQuAD
-		case exists(filepath.Join(path, "corpus.jsonl")):
+		case exists(filepath.Join(path, "corpus.jsonl")) || exists(filepath.Join(path, "corpus.jsonl.gz")):
 			format = FormatBEIR
 		case exists(filepath.Join(path, "questions.jsonl")):
 			format = FormatNative
