@@ -3,10 +3,10 @@ package eval
 import (
 	"bufio"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
-	"encoding/json"
 	"iter"
 	"os"
 	"strings"
