@@ -34,7 +34,10 @@ func (s *Idempotency) Claim(ctx context.Context, orgID, key, requestHash string)
 	var hash string
 	var status *int
 	var resp []byte
-	if err := s.pool.QueryRow(ctx, claimKey, orgID, key, requestHash).Scan(&fresh, &hash, &status, &resp); err != nil {
+	err := insertOrSelect(func() error {
+		return s.pool.QueryRow(ctx, claimKey, orgID, key, requestHash).Scan(&fresh, &hash, &status, &resp)
+	})
+	if err != nil {
 		return 0, nil, Translate(err)
 	}
 	switch {
