@@ -76,6 +76,7 @@ type searchResult struct {
 	Passages    []searchPassage `json:"passages"`
 	FAQ         searchFAQ       `json:"faq"`
 	Evidence    answer.Evidence `json:"evidence"`
+	RerankError string          `json:"rerank_error,omitempty"` // why the configured reranker did not reorder (the retrieval order stands)
 	RetrievalMS int64           `json:"retrieval_ms"`
 }
 
@@ -130,7 +131,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := searchResult{Query: ex.Query, Language: ex.Language, Mode: ex.Mode, Passages: []searchPassage{}, Evidence: ex.Evidence,
-		RetrievalMS: ex.Retrieval.Milliseconds(),
+		RetrievalMS: ex.Retrieval.Milliseconds(), RerankError: ex.RerankError,
 		FAQ:         searchFAQ{Matched: ex.FAQ.Matched, Threshold: ex.FAQ.Threshold, Candidates: []searchFAQCandidate{}}}
 	for i, res := range ex.Passages {
 		sp := searchPassage{Rank: i + 1, ChunkID: res.ChunkID, KnowledgeID: res.ItemID.String(), Type: res.ItemType, Kind: res.Kind,
