@@ -132,7 +132,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := searchResult{Query: ex.Query, Language: ex.Language, Mode: ex.Mode, Passages: []searchPassage{}, Evidence: ex.Evidence,
 		RetrievalMS: ex.Retrieval.Milliseconds(), RerankError: ex.RerankError,
-		FAQ:         searchFAQ{Matched: ex.FAQ.Matched, Threshold: ex.FAQ.Threshold, Candidates: []searchFAQCandidate{}}}
+		FAQ: searchFAQ{Matched: ex.FAQ.Matched, Threshold: ex.FAQ.Threshold, Candidates: []searchFAQCandidate{}}}
 	for i, res := range ex.Passages {
 		sp := searchPassage{Rank: i + 1, ChunkID: res.ChunkID, KnowledgeID: res.ItemID.String(), Type: res.ItemType, Kind: res.Kind,
 			Title: res.Title, HeadingPath: res.HeadingPath, Page: res.Page, URL: res.URL, Snippet: snippet(res.Content, 300),
