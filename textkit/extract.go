@@ -64,6 +64,14 @@ type Extraction struct {
 	Confidence float64    // share of the question's IDF weight the answer covers, in [0,1]
 }
 
+// contextMark keys a passage's context terms apart from its sentences' own; a question term
+// found only in the context counts contextWeight of its weight: the context says what the
+// passage is about, the sentence must still say something about the question.
+const (
+	contextMark   = "\x02"
+	contextWeight = 0.5
+)
+
 // candidate is a sentence being scored.
 type candidate struct {
 	Sentence
@@ -126,7 +134,7 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 		// its sentences covers, but is never quoted.
 		context := map[string]bool{}
 		for _, t := range terms(p.Context, lang, stem) {
-			context[t.text] = true
+			context[contextMark+t.text] = true
 		}
 		for pos, s := range SplitSentences(p.Text) {
 			c := &candidate{Sentence: Sentence{Text: s, PassageN: p.N}, rank: rank, pos: pos, terms: copySet(context)}
@@ -163,6 +171,8 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 		for _, t := range qTerms {
 			if terms[t] {
 				s += idf[t]
+			} else if terms[contextMark+t] {
+				s += contextWeight * idf[t]
 			}
 		}
 		return s / total
