@@ -270,3 +270,16 @@ func BenchmarkFAQDecide(b *testing.B) {
 		m.decide("How can I move my e-mails and contacts to a different account?", "en", results, pairs)
 	}
 }
+
+// The quickstart of the issue, with the default configuration: whichever path answers (the
+// FAQ decision or the passages), the reply is the pair's answer citing its one source.
+func TestQuickstartShippingQuestion(t *testing.T) {
+	for _, th := range []*wordnet.Thesaurus{nil, thesaurus(t)} {
+		e := configuredEngine(Config{Thesaurus: th}, qa("Do you ship to Canada?", "Yes, in 7 to 10 business days.", 0.3),
+			text("returns.md", "Returns are accepted within 30 days of delivery."))
+		rep := ask(t, e, "How long does shipping to Canada take?")
+		if rep.Content != "Yes, in 7 to 10 business days [1]." || len(rep.Sources) != 1 || rep.Sources[0].Type != "qa" {
+			t.Fatalf("wordnet %v: mode %s, reply %q, sources %+v", th != nil, rep.AnswerMode, rep.Content, rep.Sources)
+		}
+	}
+}
