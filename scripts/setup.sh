@@ -31,6 +31,14 @@ apt_install() {
 apt_install "postgresql-$PG_MAJOR" "postgresql-client-$PG_MAJOR" poppler-utils ca-certificates chromium
 # WordNet 3.0 (/usr/share/wordnet): base forms and synonyms for FAQ matching, read at start.
 apt_install wordnet-base
+# Real HTML manuals from several generators for the extraction fidelity tests (ingest/html):
+# Sphinx, DocBook, Texinfo, Doxygen, MkDocs and a web site's release notes.
+apt_install python3.11-doc "postgresql-doc-$PG_MAJOR" diffutils-doc doxygen-doc mkdocs-doc sqlite3-doc
+# Real PDFs for the PDF fidelity test (ingest/pdf TestQualityDebianDocs): TeX Live documentation
+# (beamer slides, manuals, forms; texlive-base brings Texinfo manuals and a two-column TUGboat
+# paper), dblatex's and latex2rtf's manuals, and htmldoc, which turns python3.11-doc's HTML into
+# generated reports. About 90 MB of packages; none of them is needed at run time.
+apt_install texlive-latex-recommended-doc dblatex-doc latex2rtf-doc htmldoc python3.11-doc
 
 sharedir() { "$PG_CONFIG" --sharedir 2>/dev/null || echo "/usr/share/postgresql/$PG_MAJOR"; }
 
