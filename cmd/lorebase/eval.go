@@ -129,11 +129,10 @@ func runEval(cmd *cobra.Command, opts *globalOptions, eo *evalOptions, path stri
 	if err != nil {
 		return err
 	}
-	acfg, err := eo.models.answerConfig(logger)
+	acfg, err := eo.models.answerConfig(logger, chat)
 	if err != nil {
 		return err
 	}
-	acfg.Extractive = extractive(chat)
 	chunker, err := eo.ingest.chunker()
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/answer"
 	"github.com/lorebase/lorebase/llm"
 	"github.com/lorebase/lorebase/llm/offline"
@@ -45,7 +46,7 @@ func (o *modelOptions) register(cmd *cobra.Command) {
 		"WordNet 3.0 database (Debian's wordnet-base) for English FAQ matching by base form and synonym; \"off\": exact words only ($LOREBASE_WORDNET_DIR)")
 	f.StringVar(&o.rerankURL, "rerank-url", os.Getenv("LOREBASE_RERANK_URL"),
 		"reranking endpoint, e.g. http://localhost:8080/rerank (TEI); empty: no reranking ($LOREBASE_RERANK_URL)")
-	f.StringVar(&o.rerankFormat, "rerank-format", envOr("LOREBASE_RERANK_FORMAT", rerank.FormatTEI), "wire format of --rerank-url: tei, cohere or jina ($LOREBASE_RERANK_FORMAT)")
+	f.StringVar(&o.rerankFormat, "rerank-format", envOr("LOREBASE_RERANK_FORMAT", rerank.FormatTEI), "wire format of --rerank-url: tei, cohere or jina; chat: the chat model ranks the passages, no URL ($LOREBASE_RERANK_FORMAT)")
 	f.StringVar(&o.rerankModel, "rerank-model", os.Getenv("LOREBASE_RERANK_MODEL"), "reranking model (cohere and jina formats) ($LOREBASE_RERANK_MODEL)")
 	f.StringVar(&o.rerankAPIKey, "rerank-api-key", os.Getenv("LOREBASE_RERANK_API_KEY"), "API key of the reranking server ($LOREBASE_RERANK_API_KEY); never logged")
 	f.StringVar(&o.embedder, "embedder", envOr("LOREBASE_EMBEDDER", "auto"), "auto, offline or openai ($LOREBASE_EMBEDDER)")
@@ -151,8 +152,16 @@ func (o *modelOptions) thesaurus(logger *slog.Logger) *wordnet.Thesaurus {
 	return t
 }
 
-// reranker is the reranking model server, nil when none is configured (the default).
-func (o *modelOptions) reranker(logger *slog.Logger) (rerank.Reranker, error) {
+// reranker is the reranking model server, or the chat model with --rerank-format chat; nil
+// when none is configured (the default).
+func (o *modelOptions) reranker(logger *slog.Logger, chat llm.ChatModel) (rerank.Reranker, error) {
+	if o.rerankFormat == rerank.FormatChat {
+		if chat == nil || extractive(chat) {
+			return nil, fmt.Errorf("%w: --rerank-format chat needs a chat model server (the offline answerer cannot rank)", lorebase.ErrInvalid)
+		}
+		logger.Info("reranker", slog.String("format", rerank.FormatChat), slog.String("model", chat.Name()))
+		return rerank.NewChat(chat), nil
+	}
 	if o.rerankURL == "" {
 		return nil, nil
 	}
@@ -165,12 +174,12 @@ func (o *modelOptions) reranker(logger *slog.Logger) (rerank.Reranker, error) {
 }
 
 // answerConfig is the answer engine's model-dependent configuration.
-func (o *modelOptions) answerConfig(logger *slog.Logger) (answer.Config, error) {
-	rr, err := o.reranker(logger)
+func (o *modelOptions) answerConfig(logger *slog.Logger, chat llm.ChatModel) (answer.Config, error) {
+	rr, err := o.reranker(logger, chat)
 	if err != nil {
 		return answer.Config{}, err
 	}
-	cfg := answer.Config{Thesaurus: o.thesaurus(logger), Logger: logger}
+	cfg := answer.Config{Thesaurus: o.thesaurus(logger), Logger: logger, Extractive: extractive(chat)}
 	if rr != nil {
 		cfg.Reranker = rr
 	}

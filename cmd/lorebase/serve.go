@@ -138,11 +138,10 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		return nil, err
 	}
 	logger.Info("chat model", slog.String("model", chat.Name()))
-	acfg, err := mo.answerConfig(logger)
+	acfg, err := mo.answerConfig(logger, chat)
 	if err != nil {
 		return nil, err
 	}
-	acfg.Extractive = extractive(chat)
 	origins := commaList(so.corsOrigins)
 	widgetHosts, err := widgetHostList(so.widgetHosts)
 	if err != nil {
