@@ -56,9 +56,10 @@ func (d FAQDecision) Best() (FAQCandidate, bool) {
 	return d.Candidates[0], true
 }
 
-// faqMatcher ranks curated pairs by how well the user's question matches each pair's question
-// first and its answer second: words compared by stem and, in English with WordNet, by base
-// form (children → child, went → go) and, weighted below exact words, by synonym (kid → child).
+// faqMatcher ranks curated pairs by their retrieval score (which covers question and answer)
+// and, above all, by how well the user's question matches each pair's question: words compared
+// by stem and, in English with WordNet, by base form (children → child, went → go) and,
+// weighted below exact words, by synonym (kid → child). The answer's coverage is reported.
 type faqMatcher struct {
 	thesaurus     *wordnet.Thesaurus
 	synonymWeight float64
@@ -158,8 +159,8 @@ func newIDF(docs []analysed) idf {
 	return f
 }
 
-// uniform weighs every word alike: the FAQ decision must not depend on how small the set of
-// retrieved texts is that an IDF would come from.
+// uniform weighs every word alike; Uniform is reported beside the IDF-weighted similarity,
+// whose IDF comes from the few retrieved texts, for calibration runs.
 var uniform = idf{}
 
 func (f idf) weight(w analysedWord) float64 {
