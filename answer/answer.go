@@ -10,6 +10,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"sort"
 	"strings"
 	"time"
 
@@ -17,14 +19,19 @@ import (
 
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/llm"
+	"github.com/lorebase/lorebase/llm/rerank"
 	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/textkit"
+	"github.com/lorebase/lorebase/wordnet"
 )
 
 // Searcher finds passages.
 type Searcher interface {
 	Search(ctx context.Context, q retrieval.Query) ([]retrieval.Result, error)
 }
+
+// RerankCandidatesDefault is how many retrieved passages a configured reranker reorders.
+const RerankCandidatesDefault = 30
 
 // Answer modes reported in a reply's metadata.
 const (
@@ -38,7 +45,17 @@ const (
 type Config struct {
 	K             int     // passages retrieved; default 8
 	MaxPassages   int     // passages put in the prompt; default 5
-	FAQThreshold  float64 // score a Q&A pair needs to answer directly; default 0.6
+	FAQThreshold  float64 // FAQ decision score a Q&A pair needs to answer directly; default FAQThresholdDefault
+	FAQCandidates int     // curated pairs searched for the FAQ decision; default FAQCandidatesDefault, < 0 none beyond K
+	SynonymWeight float64 // weight of a WordNet synonym next to an exact word; default SynonymWeightDefault
+	// Reranker, when set, reorders the RerankCandidates best passages before the K best are
+	// kept (off by default; see llm/rerank). Failures keep the retrieval order.
+	Reranker         rerank.Reranker
+	RerankCandidates int          // default RerankCandidatesDefault
+	Logger           *slog.Logger // default: discard
+	// Thesaurus gives English base forms and synonyms to FAQ matching; nil matches words by
+	// stem only (see wordnet.Load).
+	Thesaurus     *wordnet.Thesaurus
 	MinEvidence   float64 // coverage of the question by the best passages needed to answer; default 0.3
 	MinVector     float64 // or cosine similarity of the best passage; default 0.5
 	HistoryTokens int     // history budget in the prompt; default 1500
@@ -55,7 +72,13 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	c.K = cmp.Or(c.K, 8)
 	c.MaxPassages = cmp.Or(c.MaxPassages, 5)
-	c.FAQThreshold = cmp.Or(c.FAQThreshold, 0.6)
+	c.FAQThreshold = cmp.Or(c.FAQThreshold, FAQThresholdDefault)
+	c.FAQCandidates = cmp.Or(c.FAQCandidates, FAQCandidatesDefault)
+	c.SynonymWeight = cmp.Or(c.SynonymWeight, SynonymWeightDefault)
+	c.RerankCandidates = min(cmp.Or(c.RerankCandidates, RerankCandidatesDefault), retrieval.CandidatesDefault)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
 	c.MinEvidence = cmp.Or(c.MinEvidence, 0.3)
 	c.MinVector = cmp.Or(c.MinVector, 0.5)
 	c.HistoryTokens = cmp.Or(c.HistoryTokens, 1500)
@@ -70,12 +93,15 @@ type Engine struct {
 	search Searcher
 	embed  llm.Embedder
 	chat   llm.ChatModel
+	faq    *faqMatcher
 	cfg    Config
 }
 
 // New wires the engine.
 func New(search Searcher, embed llm.Embedder, chat llm.ChatModel, cfg Config) *Engine {
-	return &Engine{search: search, embed: embed, chat: chat, cfg: cfg.withDefaults()}
+	cfg = cfg.withDefaults()
+	return &Engine{search: search, embed: embed, chat: chat, cfg: cfg,
+		faq: &faqMatcher{thesaurus: cfg.Thesaurus, synonymWeight: cfg.SynonymWeight, threshold: cfg.FAQThreshold}}
 }
 
 // Request is one question in its conversation.
@@ -101,8 +127,13 @@ type Reply struct {
 	Query      string // the standalone question that was searched
 	Language   string
 	Retrieved  []retrieval.Result
-	Retrieval  time.Duration
-	Total      time.Duration
+	FAQ        FAQDecision // the curated pairs weighed and whether one answered
+	// Rerank holds the reranking model's score by chunk id when one reordered Retrieved;
+	// RerankError says why it did not when it failed (the retrieval order was kept).
+	Rerank      map[int64]float64
+	RerankError string
+	Retrieval   time.Duration
+	Total       time.Duration
 }
 
 // Metadata is what the reply's message metadata records.
@@ -127,19 +158,21 @@ func (e *Engine) Answer(ctx context.Context, req Request, onToken func(string) e
 	}
 	rep.Query, rep.Usage = query, usage
 
-	results, err := e.retrieve(ctx, req, query, rep.Language)
+	got, err := e.retrieve(ctx, req, query, rep.Language)
 	if err != nil {
 		return rep, err
 	}
-	rep.Retrieved, rep.Retrieval = results, time.Since(start)
+	results, pairs := got.results, got.pairs
+	rep.Retrieved, rep.Retrieval, rep.Rerank, rep.RerankError = results, time.Since(start), got.rerank, got.rerankErr
 
-	if faq, ok := e.matchFAQ(query, results); ok {
-		err = e.answerFAQ(ctx, req, faq, &rep, onToken)
+	rep.FAQ = e.faq.decide(query, rep.Language, results, pairs)
+	if best, ok := rep.FAQ.Best(); ok && rep.FAQ.Matched {
+		err = e.answerFAQ(ctx, req, best.Result, &rep, onToken)
 		rep.Total = time.Since(start)
 		return rep, err
 	}
 	passages, used := e.passages(results)
-	evidence := textkit.Coverage(query, passageTexts(passages)...)
+	evidence := coverage(query, passages)
 	best := 0.0
 	for _, r := range used {
 		best = max(best, r.VectorScore)
@@ -234,15 +267,29 @@ func (e *Engine) standalone(ctx context.Context, req Request) (string, llm.Usage
 	return q, resp.Usage, nil
 }
 
-func (e *Engine) retrieve(ctx context.Context, req Request, query, lang string) ([]retrieval.Result, error) {
+// retrieved is what retrieve found.
+type retrieved struct {
+	results   []retrieval.Result
+	pairs     []retrieval.Result // the FAQ search's curated pairs
+	rerank    map[int64]float64  // by chunk id, when a reranker reordered results
+	rerankErr string
+}
+
+// retrieve returns the passages for the answer, reordered by the reranking model when one is
+// configured (it sees RerankCandidates of them; a failure keeps the retrieval order), and, in
+// a second search restricted to curated Q&A pairs, the candidates of the FAQ decision (a
+// pair's question can be a close paraphrase of the asked one and still rank below the K best
+// passages).
+func (e *Engine) retrieve(ctx context.Context, req Request, query, lang string) (retrieved, error) {
+	var out retrieved
 	org, err := uuid.Parse(req.OrganizationID)
 	if err != nil {
-		return nil, fmt.Errorf("organization id: %w", err)
+		return out, fmt.Errorf("organization id: %w", err)
 	}
 	var assistant uuid.UUID
 	if req.Assistant.ID != "" {
 		if assistant, err = uuid.Parse(req.Assistant.ID); err != nil {
-			return nil, fmt.Errorf("assistant id: %w", err)
+			return out, fmt.Errorf("assistant id: %w", err)
 		}
 	}
 	mode := cmp.Or(req.Mode, e.cfg.Mode)
@@ -251,33 +298,93 @@ func (e *Engine) retrieve(ctx context.Context, req Request, query, lang string) 
 	if mode != retrieval.ModeLexical {
 		vecs, err := e.embed.Embed(ctx, []string{query})
 		if err != nil {
-			return nil, fmt.Errorf("embed the question: %w", err)
+			return out, fmt.Errorf("embed the question: %w", err)
 		}
 		q.Embedding = vecs[0]
 	}
-	return e.search.Search(ctx, q)
-}
-
-// matchFAQ finds a curated pair whose question matches: by vector similarity of the questions
-// (Q&A chunks are embedded by their question) or by how well the pair's question covers the
-// asked one.
-func (e *Engine) matchFAQ(query string, results []retrieval.Result) (retrieval.Result, bool) {
-	for _, r := range results {
-		if r.Kind != retrieval.KindQA {
-			continue
+	if e.cfg.Reranker != nil {
+		q.K = max(e.cfg.K, e.cfg.RerankCandidates)
+	}
+	if out.results, err = e.search.Search(ctx, q); err != nil {
+		return out, err
+	}
+	if e.cfg.Reranker != nil {
+		out.results, out.rerank, err = e.rerank(ctx, query, out.results)
+		if err != nil {
+			if ctx.Err() != nil {
+				return out, ctx.Err()
+			}
+			out.rerankErr = err.Error()
+			e.cfg.Logger.Warn("rerank failed; the retrieval order is kept", slog.String("reranker", e.cfg.Reranker.Name()),
+				slog.String("error", err.Error()))
 		}
-		question, _, _ := strings.Cut(r.Content, "\n")
-		cover := textkit.Coverage(query, question)
-		if max(r.VectorScore, cover) >= e.cfg.FAQThreshold {
-			return r, true
+		if len(out.results) > e.cfg.K {
+			out.results = out.results[:e.cfg.K]
 		}
 	}
-	return retrieval.Result{}, false
+	if e.cfg.FAQCandidates > 0 {
+		q.K, q.Kinds = e.cfg.FAQCandidates, []string{retrieval.KindQA}
+		if out.pairs, err = e.search.Search(ctx, q); err != nil {
+			return out, fmt.Errorf("search the curated pairs: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// rerank reorders results by the reranking model's scores (ties keep the retrieval order).
+// On error it returns results unchanged.
+func (e *Engine) rerank(ctx context.Context, query string, results []retrieval.Result) ([]retrieval.Result, map[int64]float64, error) {
+	if len(results) < 2 {
+		return results, nil, nil
+	}
+	texts := make([]string, len(results))
+	for i, r := range results {
+		if r.Kind == retrieval.KindQA {
+			texts[i] = r.Content // question and answer: a cross-encoder judges both
+		} else {
+			texts[i] = strings.TrimSpace(r.Title + "\n" + r.Content)
+		}
+	}
+	scores, err := e.cfg.Reranker.Rerank(ctx, query, texts)
+	if err != nil {
+		return results, nil, err
+	}
+	if len(scores) != len(results) {
+		return results, nil, fmt.Errorf("reranker returned %d scores for %d passages", len(scores), len(results))
+	}
+	byChunk := make(map[int64]float64, len(results))
+	idx := make([]int, len(results))
+	for i := range idx {
+		idx[i] = i
+		byChunk[results[i].ChunkID] = scores[i]
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] > scores[idx[b]] })
+	out := make([]retrieval.Result, len(results))
+	for i, j := range idx {
+		out[i] = results[j]
+	}
+	return out, byChunk, nil
+}
+
+// mergeResults is results followed by the entries of pairs not among them.
+func mergeResults(results, pairs []retrieval.Result) []retrieval.Result {
+	seen := make(map[int64]bool, len(results))
+	out := append([]retrieval.Result(nil), results...)
+	for _, r := range results {
+		seen[r.ChunkID] = true
+	}
+	for _, p := range pairs {
+		if !seen[p.ChunkID] {
+			seen[p.ChunkID] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (e *Engine) answerFAQ(ctx context.Context, req Request, r retrieval.Result, rep *Reply, onToken func(string) error) error {
-	_, answer, _ := strings.Cut(r.Content, "\n")
-	rep.Content, rep.AnswerMode, rep.Grounded, rep.Model = answer, ModeFAQ, true, "curated"
+	_, answer := splitQA(r.Content)
+	rep.Content, rep.AnswerMode, rep.Grounded, rep.Model = citeCurated(answer), ModeFAQ, true, "curated"
 	rep.Confidence = max(r.VectorScore, 0.9)
 	rep.Sources = []lorebase.Source{source(r)}
 	if e.cfg.SmoothFAQ && !e.cfg.Extractive {
@@ -288,7 +395,10 @@ func (e *Engine) answerFAQ(ctx context.Context, req Request, r retrieval.Result,
 		if err != nil {
 			return err
 		}
-		if _, content := citations(resp.Content, 1); content != "" {
+		if cited, content := citations(resp.Content, 1); content != "" {
+			if len(cited) == 0 {
+				content = citeCurated(content) // the rephrased curated answer still names its source
+			}
 			rep.Content, rep.Model = content, resp.Model
 			rep.Usage.PromptTokens += resp.Usage.PromptTokens
 			rep.Usage.CompletionTokens += resp.Usage.CompletionTokens
@@ -336,21 +446,38 @@ func (e *Engine) passages(results []retrieval.Result) ([]llm.Passage, []retrieva
 		if r.Page > 0 {
 			title += fmt.Sprintf(" (page %d)", r.Page)
 		}
-		out = append(out, llm.Passage{N: len(out) + 1, Title: title, Text: r.Content})
+		p := llm.Passage{N: len(out) + 1, Title: title, Text: r.Content}
+		if r.Kind == retrieval.KindQA {
+			// A curated pair is quoted by its answer, never its question: the question is the
+			// passage's title (what the model reads it as) and its context (what an extractive
+			// answerer matches on).
+			question, answer := splitQA(r.Content)
+			p.Title, p.Context, p.Text = question, question, answer
+		}
+		out = append(out, p)
 		used = append(used, r)
 	}
 	return out, used
 }
 
-func passageTexts(ps []llm.Passage) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.Text
+// coverage is the evidence passages hold for question (textkit.Extract's confidence); a Q&A
+// pair's question counts as the context of its answer.
+func coverage(question string, passages []llm.Passage) float64 {
+	ps := make([]textkit.Passage, len(passages))
+	for i, p := range passages {
+		ps[i] = textkit.Passage{N: p.N, Text: p.Text, Context: p.Context}
 	}
-	return out
+	return textkit.Extract(question, ps, textkit.ExtractConfig{}).Confidence
 }
 
 func source(r retrieval.Result) lorebase.Source {
 	return lorebase.Source{Type: r.ItemType, KnowledgeID: r.ItemID.String(), Title: r.Title, Snippet: truncate(strings.TrimSpace(r.Content), 300),
 		URL: r.URL, Page: r.Page, Score: round(r.Score)}
+}
+
+// splitQA splits a Q&A chunk ("question\nanswer", as worker/ingest_qa.go writes it) into its
+// question and answer. A chunk without a line break is all question.
+func splitQA(content string) (question, answer string) {
+	q, a, _ := strings.Cut(content, "\n")
+	return strings.TrimSpace(q), strings.TrimSpace(a)
 }

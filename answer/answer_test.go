@@ -93,10 +93,10 @@ func TestCitations(t *testing.T) {
 		wantText     string
 	}{
 		{"single", "It costs $20 [1].", 3, []int{1}, "It costs $20 [1]."},
-		{"first-cited order, once each", "SSO [2]. Price [1]. Again [2].", 3, []int{2, 1}, "SSO [2]. Price [1]. Again [2]."},
-		{"comma list becomes adjacent markers", "Both [1, 3].", 3, []int{1, 3}, "Both [1][3]."},
+		{"renumbered in first-cited order, once each", "SSO [2]. Price [1]. Again [2].", 3, []int{2, 1}, "SSO [1]. Price [2]. Again [1]."},
+		{"comma list becomes adjacent markers", "Both [1, 3].", 3, []int{1, 3}, "Both [1][2]."},
 		{"phantom passage removed with its space", "It costs $20 [7].", 5, nil, "It costs $20."},
-		{"phantom inside a list", "Yes [2, 9].", 2, []int{2}, "Yes [2]."},
+		{"phantom inside a list", "Yes [2, 9].", 2, []int{2}, "Yes [1]."},
 		{"zero is no passage", "No [0].", 2, nil, "No."},
 		{"no markers", "I do not know.", 2, nil, "I do not know."},
 		{"not a citation", "Use array[i] here.", 2, nil, "Use array[i] here."},
@@ -209,8 +209,8 @@ func TestAnswerKeepsOnlyCitedSources(t *testing.T) {
 	if len(rep.Sources) != 1 || rep.Sources[0].KnowledgeID != results[1].ItemID.String() {
 		t.Fatalf("sources %+v, want only the cited second passage", rep.Sources)
 	}
-	if rep.Content != "The Pro plan costs $20 per month [2]." {
-		t.Fatalf("content %q: the phantom [9] must go", rep.Content)
+	if rep.Content != "The Pro plan costs $20 per month [1]." {
+		t.Fatalf("content %q: the phantom [9] must go and [2] name the one source, [1]", rep.Content)
 	}
 	// The same engine told the model only quotes reports the answer as extractive.
 	e = New(results, constEmbedder{}, chat, Config{Extractive: true})

@@ -109,7 +109,7 @@ func TestSupportChatbotWithWidgetToken(t *testing.T) {
 	r = e.call("POST", "/api/v1/sessions/"+session.ID+"/messages", `{"content":"Do you ship to Canada?"}`, withBearer(token), origin)
 	expect(t, r, http.StatusOK)
 	r.data(&rep)
-	if rep.AssistantMessage.Content != "Yes, we ship to Canada in 7 to 10 business days." ||
+	if rep.AssistantMessage.Content != "Yes, we ship to Canada in 7 to 10 business days [1]." ||
 		len(rep.AssistantMessage.Sources) != 1 || rep.AssistantMessage.Sources[0].Type != "qa" || rep.AssistantMessage.Sources[0].KnowledgeID != qaID {
 		t.Fatalf("faq reply = %+v", rep.AssistantMessage)
 	}

@@ -124,6 +124,10 @@ func (s *Server) routeTable() []route {
 		{method: "DELETE", path: v1 + "/contexts/{ref}", access: accessKey, handle: s.deleteContext,
 			doc: routeDoc{tag: "contexts", summary: "Delete a user context", response: deleted{}, errors: []int{404}}},
 
+		{method: "POST", path: v1 + "/search", access: accessKey, handle: s.search,
+			doc: routeDoc{tag: "knowledge", summary: "Hit testing: the passages a question retrieves with each leg's score (lexical, vector, fused, rerank), the FAQ decision and the evidence verdict; asks no model, stores nothing",
+				request: searchInput{}, response: searchResult{}, errors: []int{400, 415, 422, 503}}},
+
 		{method: "GET", path: v1 + "/knowledge/gaps", collection: true, access: accessKey, handle: s.listGaps,
 			doc: routeDoc{tag: "knowledge", summary: "Questions the knowledge base could not answer, newest first", response: lorebase.KnowledgeGap{}, list: true}},
 	}

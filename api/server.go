@@ -87,6 +87,7 @@ type Deps struct {
 	Threads         Threads
 	Contexts        Contexts
 	Answerer        Answerer
+	HitTester       HitTester // POST /api/v1/search; nil: the Answerer, when it is one
 	Idempotency     Idempotency
 	Gaps            Gaps
 	WidgetConfigs   WidgetConfigs

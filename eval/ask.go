@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -25,14 +26,15 @@ type Result struct {
 	Answerable bool     `json:"answerable"`
 	Relevant   []string `json:"relevant"`
 	Gold       []string `json:"gold_answers,omitempty"`
-	FAQ        string   `json:"expected_faq,omitempty"`
+	FAQ        []string `json:"expected_faq,omitempty"`
 	Query      string   `json:"query"` // the standalone question the engine searched
 
 	Retrieved  []Retrieved         `json:"retrieved"` // the answer pass, chunk by chunk
 	Rankings   map[string][]Ranked `json:"rankings"`  // the retrieval pass per mode, top 10 documents
 	Reply      string              `json:"reply"`
 	AnswerMode string              `json:"answer_mode"`
-	Sources    []string            `json:"sources"` // document ids of the cited sources
+	Sources    []string            `json:"sources"`                  // document ids of the cited sources
+	FAQCands   []FAQCandidate      `json:"faq_candidates,omitempty"` // the FAQ decision's candidates, best first
 	Error      string              `json:"error,omitempty"`
 	Metrics    QuestionMetrics     `json:"metrics"`
 	Latency    map[string]float64  `json:"latency_ms"`
@@ -48,6 +50,22 @@ type Retrieved struct {
 	Score    float64 `json:"score"`
 	Lexical  float64 `json:"lexical_score"`
 	Vector   float64 `json:"vector_score"`
+}
+
+// FAQCandidate is a curated pair the FAQ decision weighed.
+type FAQCandidate struct {
+	Document string  `json:"document"`
+	Question float64 `json:"question"` // similarity to the pair's question
+	Forward  float64 `json:"forward"`
+	Backward float64 `json:"backward"`
+	Exact    float64 `json:"exact"`
+	Uniform  float64 `json:"uniform"`
+	Answer   float64 `json:"answer"` // coverage by the pair's answer
+	Score    float64 `json:"score"`  // the matcher's ranking score
+	Fused    float64 `json:"fused"`
+	Lexical  float64 `json:"lexical_score"`
+	Vector   float64 `json:"vector_score"`
+	Matched  bool    `json:"matched,omitempty"` // the pair answered
 }
 
 // Ranked is a document with its best chunk's score.
@@ -66,6 +84,9 @@ type QuestionMetrics struct {
 	CitationPrecision *float64               `json:"citation_precision,omitempty"`
 	Abstained         bool                   `json:"abstained"`
 	FAQMatch          *bool                  `json:"faq_match,omitempty"`
+	FAQTop1           *bool                  `json:"faq_top1,omitempty"` // the best candidate pair is right, answered or not
+	FAQAnswered       bool                   `json:"faq_answered"`       // a curated pair answered
+	FAQCorrect        bool                   `json:"faq_correct"`        // ... and it is one that answers the question
 }
 
 // RankMetrics are the ranking metrics of one retrieval.
@@ -114,7 +135,7 @@ func (r *run) ask(ctx context.Context, questions []Question) ([]Result, error) {
 
 func (r *run) askOne(ctx context.Context, engine *answer.Engine, q Question) (Result, error) {
 	res := Result{ID: q.ID, Question: q.Text, Language: q.Language, Kind: q.Kind, Answerable: q.Answerable, Relevant: q.Relevant,
-		Gold: q.Answers, FAQ: q.FAQ, Rankings: map[string][]Ranked{}, passLatency: map[string]time.Duration{}, Latency: map[string]float64{}}
+		Gold: q.Answers, FAQ: expectedFAQs(q), Rankings: map[string][]Ranked{}, passLatency: map[string]time.Duration{}, Latency: map[string]float64{}}
 	if res.Relevant == nil {
 		res.Relevant = []string{}
 	}
@@ -144,6 +165,12 @@ func (r *run) askOne(ctx context.Context, engine *answer.Engine, q Question) (Re
 	for _, c := range rep.Retrieved {
 		res.Retrieved = append(res.Retrieved, Retrieved{Document: r.documentID(c.ItemID.String()), ChunkID: c.ChunkID, Score: c.Score,
 			Lexical: c.LexicalScore, Vector: c.VectorScore})
+	}
+	for i, c := range rep.FAQ.Candidates {
+		res.FAQCands = append(res.FAQCands, FAQCandidate{Document: r.documentID(c.Result.ItemID.String()), Question: round3(c.Question),
+			Forward: round3(c.Forward), Backward: round3(c.Backward), Exact: round3(c.Exact), Uniform: round3(c.Uniform),
+			Answer: round3(c.Answer), Score: round3(c.Score), Fused: round3(c.Result.Score), Lexical: round3(c.Result.LexicalScore),
+			Vector: round3(c.Result.VectorScore), Matched: i == 0 && rep.FAQ.Matched})
 	}
 	res.Sources = []string{}
 	for _, s := range rep.Sources {
@@ -234,9 +261,15 @@ func (r *run) score(q Question, rep answer.Reply, res *Result) {
 	if q.Answerable && len(q.Answers) > 0 {
 		m.ExactMatch, m.F1, m.Contains = ptr(ExactMatch(rep.Content, q.Answers)), ptr(F1(rep.Content, q.Answers)), ptr(Contains(rep.Content, q.Answers))
 	}
-	if q.FAQ != "" {
-		ok := rep.AnswerMode == answer.ModeFAQ && len(res.Sources) > 0 && res.Sources[0] == q.FAQ
+	expected := set(expectedFAQs(q))
+	m.FAQAnswered = rep.AnswerMode == answer.ModeFAQ && len(res.Sources) > 0
+	// A pair answered rightly when it is an expected pair or one of the question's sources.
+	m.FAQCorrect = m.FAQAnswered && (expected[res.Sources[0]] || relevant[res.Sources[0]])
+	if len(expected) > 0 {
+		ok := m.FAQAnswered && expected[res.Sources[0]]
 		m.FAQMatch = &ok
+		top := len(res.FAQCands) > 0 && expected[res.FAQCands[0].Document]
+		m.FAQTop1 = &top
 	}
 }
 
@@ -275,3 +308,19 @@ func cmpOr(a, b string) string {
 	}
 	return b
 }
+
+// expectedFAQs lists the pairs that may answer q.
+func expectedFAQs(q Question) []string {
+	if q.FAQ == "" {
+		return q.FAQs
+	}
+	out := []string{q.FAQ}
+	for _, f := range q.FAQs {
+		if f != q.FAQ {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }

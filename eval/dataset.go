@@ -18,6 +18,7 @@ const (
 	FormatBEIR   = "beir"
 	FormatSQuAD  = "squad"
 	FormatNative = "native"
+	FormatFAQ    = "faq"
 )
 
 // Document is one entry of a corpus; it becomes one knowledge item.
@@ -51,6 +52,7 @@ type Question struct {
 	Relevant   []string // ids of the documents that answer it
 	Answerable bool     // false: the right reply is to abstain
 	FAQ        string   // id of the curated pair that should answer it, if any
+	FAQs       []string // further pairs that answer it as well (an FAQ set's thread)
 	Kind       string   // free label (paraphrase, multi-hop, follow-up, ...)
 	History    []Turn
 }
@@ -69,6 +71,10 @@ type OpenConfig struct {
 	Format   string // empty: detected from the layout
 	Split    string // BEIR qrels split; default test
 	Language string // language of a SQuAD file; empty: from the name (xquad.de.json), else detected
+	// Extra is a native questions.jsonl whose questions are asked after the set's own, such as
+	// unrelated questions a curated pair must not answer; answerable defaults to false there
+	// unless a question names sources or answers.
+	Extra string
 }
 
 // Open reads a data set: a BEIR folder (corpus.jsonl, queries.jsonl, qrels/), a native folder
@@ -83,23 +89,36 @@ func Open(path string, cfg OpenConfig) (Dataset, error) {
 		switch {
 		case !st.IsDir():
 			format = FormatSQuAD
-		case exists(filepath.Join(path, "corpus.jsonl")):
+		case exists(filepath.Join(path, "corpus.jsonl")) || exists(filepath.Join(path, "corpus.jsonl.gz")):
 			format = FormatBEIR
 		case exists(filepath.Join(path, "questions.jsonl")):
 			format = FormatNative
+		case exists(filepath.Join(path, "queries.jsonl")) && exists(filepath.Join(path, "faq.jsonl")):
+			format = FormatFAQ
 		default:
-			return nil, fmt.Errorf("%w: %s is neither a BEIR folder (corpus.jsonl) nor a question set (questions.jsonl)", lorebase.ErrInvalid, path)
+			return nil, fmt.Errorf("%w: %s is neither a BEIR folder (corpus.jsonl), a question set (questions.jsonl) nor an FAQ set (faq.jsonl, queries.jsonl)", lorebase.ErrInvalid, path)
 		}
 	}
+	var ds Dataset
 	switch format {
 	case FormatBEIR:
-		return openBEIR(path, cfg.Split)
+		ds, err = openBEIR(path, cfg.Split)
 	case FormatSQuAD:
-		return openSQuAD(path, cfg.Language)
+		ds, err = openSQuAD(path, cfg.Language)
 	case FormatNative:
-		return openNative(path)
+		ds, err = openNative(path)
+	case FormatFAQ:
+		ds, err = openFAQ(path)
+	default:
+		return nil, fmt.Errorf("%w: format %q (use beir, squad, native or faq)", lorebase.ErrInvalid, format)
 	}
-	return nil, fmt.Errorf("%w: format %q (use beir, squad or native)", lorebase.ErrInvalid, format)
+	if err != nil || cfg.Extra == "" {
+		return ds, err
+	}
+	if !exists(cfg.Extra) {
+		return nil, fmt.Errorf("%w: extra questions %s: no such file", lorebase.ErrInvalid, cfg.Extra)
+	}
+	return withExtra{Dataset: ds, path: cfg.Extra}, nil
 }
 
 func exists(path string) bool {

@@ -161,3 +161,43 @@ func TestSample(t *testing.T) {
 		t.Fatalf("sample not in file order: %v", idsOf(a))
 	}
 }
+
+func TestOpenFAQSet(t *testing.T) {
+	ds, err := Open("../testdata/eval/fixtures/faq-mini", OpenConfig{Extra: "../testdata/eval/faq-unrelated.jsonl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.Format() != FormatFAQ || ds.Name() != "faq-mini" {
+		t.Fatalf("format %s, name %s", ds.Format(), ds.Name())
+	}
+	var docs []Document
+	for d, err := range ds.Documents() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, d)
+	}
+	if len(docs) != 3 || !docs[0].IsQA() || docs[0].ID != "T001-A1" || docs[2].Answer != "Use the link on the sign-in page." {
+		t.Fatalf("documents %+v", docs)
+	}
+	var qs []Question
+	for q, err := range ds.Questions() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs = append(qs, q)
+	}
+	if len(qs) != 42 {
+		t.Fatalf("%d questions, want 2 and the 40 unrelated ones", len(qs))
+	}
+	q := qs[0]
+	if q.Text != "Can you send orders to Canada?" || !q.Answerable || len(q.FAQs) != 2 || q.FAQ != "T001-A1" || q.Kind != "paraphrase-half1" {
+		t.Fatalf("first question %+v", q)
+	}
+	if u := qs[2]; u.Answerable || u.Kind != "unrelated" || u.FAQ != "" {
+		t.Fatalf("unrelated question %+v", u)
+	}
+	if _, err := Open("../testdata/eval/fixtures/faq-mini", OpenConfig{Extra: "no-such.jsonl"}); err == nil {
+		t.Fatal("a missing extra file was accepted")
+	}
+}

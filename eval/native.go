@@ -112,8 +112,12 @@ func (n *native) Documents() iter.Seq2[Document, error] {
 }
 
 func (n *native) Questions() iter.Seq2[Question, error] {
+	return nativeQuestions(filepath.Join(n.dir, "questions.jsonl"))
+}
+
+// nativeQuestions reads a questions.jsonl file.
+func nativeQuestions(path string) iter.Seq2[Question, error] {
 	return func(yield func(Question, error) bool) {
-		path := filepath.Join(n.dir, "questions.jsonl")
 		for q, err := range jsonLines[nativeQuestion](path) {
 			if err == nil && (q.ID == "" || q.Question == "") {
 				err = fmt.Errorf("%w: %s: question %q needs id and question", ErrFormat, path, q.ID)

@@ -42,7 +42,9 @@ func (r *Report) Flatten() []Value {
 			v    *float64
 		}{{"hit@k", a.HitAtK}, {"exact_match", a.ExactMatch}, {"f1", a.F1}, {"contains", a.Contains},
 			{"citation_precision", a.CitationPrecision}, {"abstention_accuracy", a.AbstentionAccuracy},
-			{"false_abstention", a.FalseAbstention}, {"faq_match_accuracy", a.FAQMatchAccuracy}} {
+			{"false_abstention", a.FalseAbstention}, {"faq_match_accuracy", a.FAQMatchAccuracy},
+			{"faq_p@1", a.FAQPrecisionAt1}, {"faq_decision_precision", a.FAQDecisionPrecision},
+			{"faq_decision_recall", a.FAQDecisionRecall}, {"faq_false_match", a.FAQFalseMatch}} {
 			if f.v != nil {
 				out = append(out, Value{prefix + ".answer." + f.name, *f.v})
 			}
@@ -161,6 +163,14 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		a := metricsOf(g).Answer
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", g, metricsOf(g).Questions, pct(a.HitAtK), pct(a.ExactMatch), pct(a.F1),
 			pct(a.Contains), pct(a.CitationPrecision), pct(a.AbstentionAccuracy), pct(a.FalseAbstention), pct(a.FAQMatchAccuracy))
+	}
+	if a := r.Overall.Answer; a.FAQPrecisionAt1 != nil || a.FAQDecisionPrecision != nil {
+		fmt.Fprintln(tw)
+		fmt.Fprintln(tw, "FAQ decision\tP@1\tprecision\trecall\tfalse match")
+		for _, g := range groups {
+			a := metricsOf(g).Answer
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", g, pct(a.FAQPrecisionAt1), pct(a.FAQDecisionPrecision), pct(a.FAQDecisionRecall), pct(a.FAQFalseMatch))
+		}
 	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "latency ms\tretrieval p50\tp95\tp99\tanswer p50\tp95\tp99")

@@ -57,20 +57,27 @@ type RetrievalReport struct {
 
 // AnswerReport scores the replies.
 type AnswerReport struct {
-	K                  int            `json:"k"`
-	HitAtK             *float64       `json:"hit@k,omitempty"`
-	Scored             int            `json:"scored"` // answerable questions with gold answers
-	ExactMatch         *float64       `json:"exact_match,omitempty"`
-	F1                 *float64       `json:"f1,omitempty"`
-	Contains           *float64       `json:"contains,omitempty"`
-	Cited              int            `json:"cited"` // questions with relevant documents and citations
-	CitationPrecision  *float64       `json:"citation_precision,omitempty"`
-	Unanswerable       int            `json:"unanswerable"`
-	AbstentionAccuracy *float64       `json:"abstention_accuracy,omitempty"`
-	FalseAbstention    *float64       `json:"false_abstention,omitempty"` // answerable questions abstained on
-	FAQQuestions       int            `json:"faq_questions"`
-	FAQMatchAccuracy   *float64       `json:"faq_match_accuracy,omitempty"`
-	Modes              map[string]int `json:"answer_modes"`
+	K                  int      `json:"k"`
+	HitAtK             *float64 `json:"hit@k,omitempty"`
+	Scored             int      `json:"scored"` // answerable questions with gold answers
+	ExactMatch         *float64 `json:"exact_match,omitempty"`
+	F1                 *float64 `json:"f1,omitempty"`
+	Contains           *float64 `json:"contains,omitempty"`
+	Cited              int      `json:"cited"` // questions with relevant documents and citations
+	CitationPrecision  *float64 `json:"citation_precision,omitempty"`
+	Unanswerable       int      `json:"unanswerable"`
+	AbstentionAccuracy *float64 `json:"abstention_accuracy,omitempty"`
+	FalseAbstention    *float64 `json:"false_abstention,omitempty"` // answerable questions abstained on
+	FAQQuestions       int      `json:"faq_questions"`
+	FAQMatchAccuracy   *float64 `json:"faq_match_accuracy,omitempty"`
+	// The FAQ decision: the best candidate pair is a right one (whether it answered or not),
+	// the share of curated answers that came from a right pair, the share of questions with an
+	// expected pair answered from one, and the share of unanswerable questions a pair answered.
+	FAQPrecisionAt1      *float64       `json:"faq_p@1,omitempty"`
+	FAQDecisionPrecision *float64       `json:"faq_decision_precision,omitempty"`
+	FAQDecisionRecall    *float64       `json:"faq_decision_recall,omitempty"`
+	FAQFalseMatch        *float64       `json:"faq_false_match,omitempty"`
+	Modes                map[string]int `json:"answer_modes"`
 }
 
 // Latency of the answer pass: retrieval (rewrite, embed, search) and the whole answer.
@@ -166,7 +173,7 @@ func aggregate(results []Result, modes []string, k int) Metrics {
 		out.Retrieval[mode] = rr
 	}
 
-	var hit, em, f1, contains, cite, abstain, falseAbstain, faq mean
+	var hit, em, f1, contains, cite, abstain, falseAbstain, faq, faqTop1, faqPrecision, faqFalse mean
 	a := AnswerReport{K: k, Modes: map[string]int{}}
 	var retrievalLat, totalLat []time.Duration
 	for _, res := range results {
@@ -188,6 +195,15 @@ func aggregate(results []Result, modes []string, k int) Metrics {
 		if m.FAQMatch != nil {
 			faq.add(map[bool]float64{true: 1}[*m.FAQMatch])
 		}
+		if m.FAQTop1 != nil {
+			faqTop1.add(map[bool]float64{true: 1}[*m.FAQTop1])
+		}
+		if m.FAQAnswered {
+			faqPrecision.add(map[bool]float64{true: 1}[m.FAQCorrect])
+		}
+		if !res.Answerable {
+			faqFalse.add(map[bool]float64{true: 1}[m.FAQAnswered])
+		}
 		a.Modes[cmp.Or(res.AnswerMode, "error")]++
 		retrievalLat = append(retrievalLat, res.retrieval)
 		totalLat = append(totalLat, res.total)
@@ -196,6 +212,10 @@ func aggregate(results []Result, modes []string, k int) Metrics {
 	a.Scored, a.Cited, a.CitationPrecision = em.n, cite.n, cite.value()
 	a.Unanswerable, a.AbstentionAccuracy, a.FalseAbstention = abstain.n, abstain.value(), falseAbstain.value()
 	a.FAQQuestions, a.FAQMatchAccuracy = faq.n, faq.value()
+	a.FAQPrecisionAt1, a.FAQDecisionPrecision, a.FAQDecisionRecall = faqTop1.value(), faqPrecision.value(), faq.value()
+	if faq.n > 0 || faqPrecision.n > 0 {
+		a.FAQFalseMatch = faqFalse.value()
+	}
 	out.Answer = a
 	out.Latency = Latency{Retrieval: percentiles(retrievalLat), Total: percentiles(totalLat)}
 	return out

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what lorebase needs on a Debian 12 machine, idempotently: PostgreSQL 15 server,
-# pgvector built from Debian's own source package (Debian 12 does not package it) and the Go
-# modules. With --test (scripts/test.sh) it also installs what only the tests need: poppler-utils
-# for the PDF reference, Chromium and axe-core (npm) for the browser tests, and real documentation packages whose
-# HTML and PDF manuals the fidelity tests read. Each step is skipped when already satisfied, so
-# running it before every start or test run costs almost nothing.
+# pgvector built from Debian's own source package (Debian 12 does not package it), wordnet-base
+# (read by the server for FAQ matching) and the Go modules. With --test (scripts/test.sh) it also
+# installs what only the tests need: poppler-utils for the PDF reference, Chromium and axe-core
+# (npm) for the browser tests, and real documentation packages whose HTML and PDF manuals the
+# fidelity tests read. Each step is skipped when already satisfied, so running it before every
+# start or test run costs almost nothing.
 set -euo pipefail
 
 PG_MAJOR=${PG_MAJOR:-15}
@@ -30,6 +31,8 @@ apt_install() {
 }
 
 apt_install "postgresql-$PG_MAJOR" "postgresql-client-$PG_MAJOR" ca-certificates
+# WordNet 3.0 (/usr/share/wordnet): base forms and synonyms for FAQ matching, read at start.
+apt_install wordnet-base
 
 if [ "${1:-}" = "--test" ]; then
 apt_install poppler-utils chromium

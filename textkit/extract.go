@@ -3,6 +3,7 @@ package textkit
 import (
 	"cmp"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,6 +44,9 @@ func (cfg ExtractConfig) WithDefaults() ExtractConfig {
 type Passage struct {
 	N    int
 	Text string
+	// Context is what Text answers but must not be quoted: the curated question of a Q&A
+	// pair, whose Text is the answer alone. It counts toward every sentence's coverage.
+	Context string
 }
 
 // Sentence is one sentence quoted in an answer.
@@ -60,6 +64,14 @@ type Extraction struct {
 	Confidence float64    // share of the question's IDF weight the answer covers, in [0,1]
 }
 
+// contextMark keys a passage's context terms apart from its sentences' own; a question term
+// found only in the context counts contextWeight of its weight: the context says what the
+// passage is about, the sentence must still say something about the question.
+const (
+	contextMark   = "\x02"
+	contextWeight = 0.5
+)
+
 // candidate is a sentence being scored.
 type candidate struct {
 	Sentence
@@ -67,6 +79,7 @@ type candidate struct {
 	pos      int // position of the sentence in its passage
 	terms    map[string]bool
 	coverage float64
+	novel    int // content words the question does not use: what a sentence adds
 }
 
 // Coverage is the evidence the passages hold for question: the share of the question's IDF
@@ -110,12 +123,28 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 		return Extraction{}
 	}
 
+	inQuestion := map[string]bool{}
+	for _, t := range all {
+		inQuestion[t.text] = true
+	}
+	want := expectedAnswer(question, lang)
 	var cands []*candidate
 	for rank, p := range passages {
+		// A passage's context (the curated question of a Q&A pair) counts toward what each of
+		// its sentences covers, but is never quoted.
+		context := map[string]bool{}
+		for _, t := range terms(p.Context, lang, stem) {
+			context[contextMark+t.text] = true
+		}
 		for pos, s := range SplitSentences(p.Text) {
-			c := &candidate{Sentence: Sentence{Text: s, PassageN: p.N}, rank: rank, pos: pos, terms: map[string]bool{}}
+			c := &candidate{Sentence: Sentence{Text: s, PassageN: p.N}, rank: rank, pos: pos, terms: copySet(context)}
+			seenNovel := map[string]bool{}
 			for _, t := range terms(s, lang, stem) {
 				c.terms[t.text] = true
+				if !t.stop && !inQuestion[t.text] && !seenNovel[t.text] {
+					seenNovel[t.text] = true
+					c.novel++
+				}
 			}
 			cands = append(cands, c)
 		}
@@ -142,6 +171,8 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 		for _, t := range qTerms {
 			if terms[t] {
 				s += idf[t]
+			} else if terms[contextMark+t] {
+				s += contextWeight * idf[t]
 			}
 		}
 		return s / total
@@ -153,6 +184,7 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 		if CountWords(c.Text) < 4 {
 			c.Score *= 0.8 // headings and fragments make poor answers
 		}
+		c.Score *= answerLikeness(c, want)
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Score > cands[j].Score })
 	best := cands[0]
@@ -178,6 +210,14 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 		chosen = append(chosen, c)
 		covered = union(covered, c.terms)
 		length += utf8.RuneCountInString(c.Text)
+	}
+	// A sentence that only names what the question asks about is often answered by the next
+	// one, which refers back to it ("Warsaw's first stock exchange was established in 1817 …
+	// It was re-established in April 1991"): quote that one too when there is room.
+	if next := following(cands, best); next != nil && len(chosen) < cfg.MaxSentences && !slices.Contains(chosen, next) &&
+		startsAnaphoric(next.Text, lang) && length+utf8.RuneCountInString(next.Text) <= cfg.MaxRunes {
+		chosen = append(chosen, next)
+		covered = union(covered, next.terms)
 	}
 	// Readable order: passages as ranked, sentences as written.
 	sort.Slice(chosen, func(i, j int) bool {

@@ -13,7 +13,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/lorebase/lorebase/answer"
 	"github.com/lorebase/lorebase/eval"
 )
 
@@ -34,13 +33,15 @@ type evalOptions struct {
 	name        string
 	keep        bool
 	noProgress  bool
+	extra       string
 	models      modelOptions
 	ingest      ingestOptions
 }
 
 func (o *evalOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.format, "format", "", "beir, squad or native; empty: detected from the path")
+	f.StringVar(&o.format, "format", "", "beir, squad, native or faq; empty: detected from the path")
+	f.StringVar(&o.extra, "questions", "", "a native questions.jsonl asked after the set's own (say, unrelated questions no curated pair should answer)")
 	f.StringVar(&o.split, "split", "test", "BEIR qrels split (qrels/<split>.tsv)")
 	f.StringVar(&o.language, "language", "", "language of a SQuAD file and of the assistant; empty: from the file name or detected")
 	f.StringVar(&o.mode, "mode", "hybrid", "retrieval mode of the answer pass: lexical, vector or hybrid")
@@ -67,14 +68,16 @@ func newEvalCommand(opts *globalOptions) *cobra.Command {
 		Long: `Ingest a data set into a fresh organization (the embedded database, or DATABASE_URL), ask every
 question through the answer engine the API uses, and report retrieval metrics (nDCG@10,
 recall@1/5/10/100, MRR@10, hit@k per mode), answer metrics (exact match and token F1 with SQuAD
-normalisation, citation precision, abstention and FAQ-match accuracy) and latency, overall and
-per language. The organization is deleted afterwards, also on Ctrl-C.
+normalisation, citation precision, abstention and FAQ-match accuracy, and the FAQ decision's
+P@1, precision, recall and false-match rate) and latency, overall and per language. The organization is deleted afterwards, also on Ctrl-C.
 
 PATH is a BEIR folder (corpus.jsonl, queries.jsonl, qrels/), a SQuAD v1.1 JSON file (such as
-XQuAD's xquad.de.json) or a native question set (questions.jsonl, knowledge/, faq.jsonl; see
-testdata/eval). Writes <name>.json, <name>.md and <name>.questions.jsonl in --out.`,
+XQuAD's xquad.de.json), a native question set (questions.jsonl, knowledge/, faq.jsonl; see
+testdata/eval) or an FAQ set (faq.jsonl of pairs, queries.jsonl of paraphrases with their
+faq_ids, as ../shared/data/faq-dev). --questions adds questions, such as unrelated ones. Writes <name>.json, <name>.md and <name>.questions.jsonl in --out.`,
 		Example: `  lorebase eval ../shared/data/xquad/xquad.en.json
   lorebase eval testdata/eval/kb --mode lexical --sample 30
+  lorebase eval ../shared/data/faq-dev --questions testdata/eval/faq-unrelated.jsonl
   lorebase eval compare before.json after.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runEval(cmd, opts, eo, args[0]) },
@@ -108,7 +111,7 @@ func runEval(cmd *cobra.Command, opts *globalOptions, eo *evalOptions, path stri
 	if err != nil {
 		return err
 	}
-	ds, err := eval.Open(path, eval.OpenConfig{Format: eo.format, Split: eo.split, Language: eo.language})
+	ds, err := eval.Open(path, eval.OpenConfig{Format: eo.format, Split: eo.split, Language: eo.language, Extra: eo.extra})
 	if err != nil {
 		return err
 	}
@@ -123,6 +126,10 @@ func runEval(cmd *cobra.Command, opts *globalOptions, eo *evalOptions, path stri
 		return err
 	}
 	chat, err := eo.models.newChatModel()
+	if err != nil {
+		return err
+	}
+	acfg, err := eo.models.answerConfig(logger, chat)
 	if err != nil {
 		return err
 	}
@@ -144,7 +151,7 @@ func runEval(cmd *cobra.Command, opts *globalOptions, eo *evalOptions, path stri
 	}
 	runner, err := eval.New(deps, eval.Config{Mode: eo.mode, Modes: modes, K: eo.k, Depth: eo.depth, Sample: eo.sample, Seed: eo.seed,
 		Concurrency: eo.concurrency, Workers: eo.workers, Language: eo.language, Keep: eo.keep,
-		Answer: answer.Config{Extractive: extractive(chat)}})
+		Answer: acfg})
 	if err != nil {
 		return err
 	}

@@ -141,6 +141,10 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		return nil, err
 	}
 	logger.Info("chat model", slog.String("model", chat.Name()))
+	acfg, err := mo.answerConfig(logger, chat)
+	if err != nil {
+		return nil, err
+	}
 	origins := commaList(so.corsOrigins)
 	widgetHosts, err := widgetHostList(so.widgetHosts)
 	if err != nil {
@@ -160,7 +164,7 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		ConsoleSessions: store.NewConsoleSessions(db.Pool),
 		WidgetConfigs:   store.NewWidgetConfigs(db.Pool),
 		Feedback:        store.NewFeedback(db.Pool),
-		Answerer:        answer.New(searcher, embedder, chat, answer.Config{Extractive: extractive(chat)}),
+		Answerer:        answer.New(searcher, embedder, chat, acfg),
 	}, api.Config{
 		JWTKey: key, CORSOrigins: origins, WidgetHosts: widgetHosts, NoOwnWidgetHost: so.noOwnWidgetHost, TrustProxy: so.trustProxy, TrustedProxyHops: so.proxyHops, Widget: so.widget,
 		UploadLimit: int64(so.uploadLimitMB) << 20, SessionLifetime: so.sessionLifetime,

@@ -43,11 +43,11 @@ func evalAnswers(a *Answerer, set xquad.Set) answerScores {
 func TestAnswererXQuAD(t *testing.T) {
 	t.Parallel()
 	floors := map[string]answerScores{
-		"en": {f1: 0.13, hit: 0.78, answered: 0.90}, // measured 0.152, 0.831, 0.944
-		"de": {f1: 0.12, hit: 0.72, answered: 0.86}, // measured 0.143, 0.768, 0.909
-		"es": {f1: 0.13, hit: 0.77, answered: 0.89}, // measured 0.150, 0.816, 0.935
-		"ru": {f1: 0.12, hit: 0.75, answered: 0.87}, // measured 0.147, 0.793, 0.910
-		"zh": {f1: 0.13, hit: 0.76, answered: 0.84}, // measured 0.154, 0.804, 0.886
+		"en": {f1: 0.13, hit: 0.835, answered: 0.90}, // measured 0.144, 0.843, 0.944 (hit 0.831 before answer-type preferences)
+		"de": {f1: 0.12, hit: 0.77, answered: 0.86},  // measured 0.138, 0.777, 0.909 (hit 0.768 before)
+		"es": {f1: 0.13, hit: 0.82, answered: 0.89},  // measured 0.147, 0.825, 0.935 (hit 0.816 before)
+		"ru": {f1: 0.12, hit: 0.75, answered: 0.87},  // measured 0.148, 0.794, 0.909
+		"zh": {f1: 0.13, hit: 0.76, answered: 0.84},  // measured 0.154, 0.804, 0.886
 	}
 	a := NewAnswerer(AnswererConfig{})
 	for _, lang := range []string{"en", "de", "es", "ru", "zh"} {

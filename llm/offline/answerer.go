@@ -34,7 +34,7 @@ func NewAnswerer(cfg AnswererConfig) *Answerer {
 func (a *Answerer) Extract(question string, passages []llm.Passage) textkit.Extraction {
 	ps := make([]textkit.Passage, len(passages))
 	for i, p := range passages {
-		ps[i] = textkit.Passage{N: p.N, Text: p.Text}
+		ps[i] = textkit.Passage{N: p.N, Text: p.Text, Context: p.Context}
 	}
 	return textkit.Extract(question, ps, a.cfg)
 }
