@@ -140,10 +140,10 @@ func (ix *Index) Stats() IndexStats {
 	return s
 }
 
-// Run builds the index, then follows the change feed until ctx ends. It returns nil when ctx
-// ends, and an error only if the first build fails for a reason other than ctx.
+// Run builds the index (unless Build already did), then follows the change feed until ctx
+// ends. It returns nil when ctx ends; a failed build is logged and retried.
 func (ix *Index) Run(ctx context.Context) error {
-	for {
+	for !ix.built.Load() {
 		err := ix.build(ctx)
 		if err == nil {
 			break
@@ -158,7 +158,10 @@ func (ix *Index) Run(ctx context.Context) error {
 		case <-time.After(5 * time.Second):
 		}
 	}
-	go ix.listen(ctx)
+	var listening sync.WaitGroup
+	listening.Add(1)
+	go func() { defer listening.Done(); ix.listen(ctx) }()
+	defer listening.Wait()
 	tick := time.NewTicker(ix.cfg.Poll)
 	defer tick.Stop()
 	lastPrune := time.Now()
