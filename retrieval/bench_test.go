@@ -756,3 +756,66 @@ func syntheticVocabulary(rng *rand.Rand, n int) []string {
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) < len(out[j]) })
 	return out
 }
+
+// benchHNSWEnv lists the HNSW builds BenchmarkHNSWParams compares, as m:ef_construction pairs.
+const benchHNSWEnv = "LOREBASE_BENCH_HNSW"
+
+// BenchmarkHNSWParams is the manual experiment behind the HNSW defaults: on a private copy of
+// BenchmarkSearch100k's corpus it rebuilds the vector index with each m:ef_construction pair
+// (LOREBASE_BENCH_HNSW, default "16:64,16:128,32:128") and reports the build time, then for each
+// hnsw.ef_search the recall@10 of the vector list against exact search, the vector leg's p50 at
+// one client and raw kNN (ef_search 40, LIMIT 10) on the same graph.
+//
+//	LOREBASE_BENCH_CHUNKS=20000 go test ./retrieval/ -run '^$' -bench HNSWParams -benchtime 1x -timeout 60m
+func BenchmarkHNSWParams(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv(benchChunksEnv)); err == nil && v > 0 {
+		n = v
+	}
+	pairs := "16:64,16:128,32:128"
+	if v := os.Getenv(benchHNSWEnv); v != "" {
+		pairs = v
+	}
+	ctx := context.Background()
+	pool, queries := benchDatabase(b, n, benchShares, 12)
+	ix, _, _ := benchIndex(b, pool)
+	recallSet := queries[:min(100, len(queries))]
+	var t strings.Builder
+	fmt.Fprintf(&t, "HNSW parameters, %d chunks in 4 organizations (recall@10 of the vector list, K %d)\n", n, benchK)
+	t.WriteString("m  | ef_constr | build  | ef_search | recall@10 | vector p50 ms | raw kNN recall | raw kNN p50 ms\n")
+	for _, pair := range strings.Split(pairs, ",") {
+		var m, efc int
+		if _, err := fmt.Sscanf(pair, "%d:%d", &m, &efc); err != nil {
+			b.Fatalf("%s: bad pair %q", benchHNSWEnv, pair)
+		}
+		start := time.Now()
+		conn, err := pool.Acquire(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, stmt := range []string{
+			`SET maintenance_work_mem = '1GB'`,
+			`DROP INDEX IF EXISTS chunks_embedding_hnsw_384`,
+			fmt.Sprintf(`CREATE INDEX chunks_embedding_hnsw_384 ON chunks USING hnsw ((embedding::vector(384)) vector_cosine_ops) WITH (m = %d, ef_construction = %d) WHERE embedding_dims = 384`, m, efc),
+			`RESET maintenance_work_mem`,
+		} {
+			if _, err := conn.Exec(ctx, stmt); err != nil {
+				b.Fatal(err)
+			}
+		}
+		conn.Release()
+		build := time.Since(start)
+		pool.Reset() // drop cached plans of the old index
+		for _, ef := range []int{40, 100, 200, 400} {
+			s, err := New(pool, Config{EFSearch: ef, Index: ix})
+			if err != nil {
+				b.Fatal(err)
+			}
+			raw, ours := benchRecall(b, pool, s, recallSet)
+			vec := runClients(1, len(queries), queries, benchSearch(s, ModeVector))
+			knn := runClients(1, len(queries), queries, func(q benchQuery) error { _, err := rawKNN(ctx, pool, q); return err })
+			fmt.Fprintf(&t, "%-2d | %9d | %6v | %9d | %9.3f | %13.2f | %14.3f | %14.2f\n", m, efc, build.Round(time.Second), ef, ours, ms(vec.p50), raw, ms(knn.p50))
+		}
+	}
+	fmt.Print("\n" + t.String() + "\n")
+}
