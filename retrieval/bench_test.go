@@ -206,7 +206,7 @@ func benchIndex(b *testing.B, pool *pgxpool.Pool) (*Index, time.Duration, uint64
 func benchEFCurve(b *testing.B, pool *pgxpool.Pool, ix *Index, queries, recallSet []benchQuery) string {
 	var t strings.Builder
 	t.WriteString("ef_search | vector recall@10 | vector p50 ms (1 client) | hybrid QPS (8 clients)\n")
-	for _, ef := range []int{40, 100, 200, 400} {
+	for _, ef := range []int{40, 100, 200, 400, 800} {
 		s, err := New(pool, Config{EFSearch: ef, Index: ix})
 		if err != nil {
 			b.Fatal(err)

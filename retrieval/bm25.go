@@ -54,9 +54,9 @@ GROUP BY text_config`
 // essential postings (short lists); the $10-th best filtered partial score is a lower bound on
 // the $10-th best full score, so only chunks whose partial score is within ub of it can still
 // make the list. Those few get their common-term contributions by primary-key probes, one per
-// common term (term = ANY of the common terms' array keeps the probe on the full key: joined
-// to the weights instead, the planner may drive it from (organization, chunk) alone and walk
-// the organization's whole postings index per candidate, tens of milliseconds each). The list
+// common term (OFFSET 0 keeps the probe a parameterized scan on the full key: as a plain join
+// the planner may drive it from (organization, chunk) alone and walk the organization's whole
+// postings index per candidate, tens of milliseconds each). The list
 // is exact when its $10-th full score exceeds ub, since a chunk holding only common terms
 // scores at most ub; otherwise (few matches, or only common terms) the statement scores every
 // posting of every term instead, as before. Rows of kind 'p' come from the pruned path, 'f'
@@ -82,8 +82,7 @@ WITH terms AS (
     WINDOW w AS (ORDER BY df, term)
 ), bound AS (
     SELECT coalesce(sum(idf) FILTER (WHERE NOT essential), 0) * ($6::float8 + 1) AS ub,
-           count(*) FILTER (WHERE NOT essential) AS common,
-           coalesce(array_agg(term) FILTER (WHERE NOT essential), '{}') AS common_terms
+           count(*) FILTER (WHERE NOT essential) AS common
     FROM weights
 ), partial AS MATERIALIZED (
     SELECT p.chunk_id,
@@ -111,10 +110,12 @@ WITH terms AS (
     SELECT s.chunk_id, s.score + coalesce((
                SELECT sum(w.idf * p.tf * ($6::float8 + 1)
                           / (p.tf + $6::float8 * (1 - $7::float8 + $7::float8 * p.doc_len / $5::float8)))
-               FROM chunk_terms p
-               JOIN weights w ON w.term = p.term
-               WHERE p.organization_id = $1 AND p.term = ANY ((SELECT common_terms FROM bound)::text[])
-                 AND p.chunk_id = s.chunk_id), 0) AS score
+               FROM weights w
+               CROSS JOIN LATERAL (
+                   SELECT p.tf, p.doc_len FROM chunk_terms p
+                   WHERE p.organization_id = $1 AND p.term = w.term AND p.chunk_id = s.chunk_id
+                   OFFSET 0) p
+               WHERE NOT w.essential), 0) AS score
     FROM sorted s
     CROSS JOIN LATERAL (
         SELECT 1 FROM chunks c
