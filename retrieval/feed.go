@@ -288,7 +288,7 @@ func (ix *Index) build(ctx context.Context) error {
 			o, last = newOrgIndex(), orgID
 			orgs[orgID] = o
 		}
-		d := docInfo{chunkID: chunkID, docLen: docLen, qa: qa, config: config}
+		d := docInfo{chunkID: chunkID, docLen: docLen, qa: qa, config: internConfig(config)}
 		if len(assist) > 0 {
 			d.assistants = append([]uuid.UUID(nil), assist...)
 		}
@@ -397,6 +397,22 @@ func (ix *Index) build(ctx context.Context) error {
 		slog.Int64("postings", st.Postings), slog.Int64("bytes", st.Bytes), slog.Duration("took", time.Since(start)))
 	return nil
 }
+
+// internConfig shares one string per configuration name among all documents.
+func internConfig(name string) string {
+	if c, ok := configNamesInterned[name]; ok {
+		return c
+	}
+	return name
+}
+
+var configNamesInterned = func() map[string]string {
+	m := map[string]string{}
+	for c := range configNames {
+		m[c] = c
+	}
+	return m
+}()
 
 func snapshotXmin(ctx context.Context, tx pgx.Tx) (uint64, error) {
 	var s string
@@ -511,7 +527,7 @@ func loadDocs(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]*loadedDoc
 		assist  []uuid.UUID
 	)
 	_, err = pgx.ForEachRow(rows, []any{&chunkID, &orgID, &config, &docLen, &qa, &assist}, func() error {
-		d := &loadedDoc{org: orgID, doc: docInfo{chunkID: chunkID, docLen: docLen, qa: qa, config: config}}
+		d := &loadedDoc{org: orgID, doc: docInfo{chunkID: chunkID, docLen: docLen, qa: qa, config: internConfig(config)}}
 		if len(assist) > 0 {
 			d.doc.assistants = append([]uuid.UUID(nil), assist...)
 		}
