@@ -9,16 +9,39 @@ import (
 
 // Error kinds. Packages wrap them with context; the API maps each kind to one HTTP status.
 var (
-	ErrNotFound        = errors.New("not found")
-	ErrConflict        = errors.New("conflict")
-	ErrInvalid         = errors.New("invalid input")
-	ErrUnauthenticated = errors.New("authentication required")
-	ErrForbidden       = errors.New("forbidden")
-	ErrGone            = errors.New("gone")
-	ErrRateLimited     = errors.New("rate limit exceeded")
-	ErrTooLarge        = errors.New("too large")
-	ErrUnsupported     = errors.New("unsupported media type")
+	ErrNotFound         = errors.New("not found")
+	ErrConflict         = errors.New("conflict")
+	ErrInvalid          = errors.New("invalid input")
+	ErrMalformed        = errors.New("malformed request") // unreadable as sent: bad syntax, a missing header
+	ErrMethodNotAllowed = errors.New("method not allowed")
+	ErrUnauthenticated  = errors.New("authentication required")
+	ErrForbidden        = errors.New("forbidden")
+	ErrGone             = errors.New("gone")
+	ErrRateLimited      = errors.New("rate limit exceeded")
+	ErrTooLarge         = errors.New("too large")
+	ErrUnsupported      = errors.New("unsupported media type")
+	ErrUnavailable      = errors.New("temporarily unavailable") // a dependency (the database) cannot be reached; retry later
 )
+
+// Error is an error of one kind whose message is written for the client, as is, with optional
+// structured data (a machine-readable code, a limit) returned beside it. errors.Is(err, Kind)
+// holds, so the API maps it like any other error of its kind.
+type Error struct {
+	Kind    error
+	Message string
+	Data    any
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the kind.
+func (e *Error) Unwrap() error { return e.Kind }
+
+// Errorf returns an error of kind whose message, formatted as by fmt.Sprintf, is meant for
+// the client.
+func Errorf(kind error, format string, args ...any) error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
 
 // FieldError names one invalid field of a request.
 type FieldError struct {

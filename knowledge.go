@@ -97,5 +97,8 @@ type KnowledgeGap struct {
 	Question    string    `json:"question"`
 	Language    string    `json:"language"`
 	BestScore   float64   `json:"best_score"`
+	Reason      string    `json:"reason" doc:"unanswered (the engine abstained) or negative_feedback (a visitor disliked an ungrounded answer)"`
+	MessageID   *string   `json:"message_id" doc:"negative_feedback: the answer that was disliked"`
+	Comment     string    `json:"comment" doc:"negative_feedback: the visitor's comment"`
 	CreatedAt   time.Time `json:"created_at"`
 }

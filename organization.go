@@ -5,6 +5,13 @@ import "time"
 // RateLimitDefault is the number of requests an organization may make per hour.
 const RateLimitDefault = 1000
 
+// RateUsage is a rate-limit bucket's state after a hit: the requests counted in the current
+// window and when the window resets.
+type RateUsage struct {
+	Hits    int
+	ResetAt time.Time
+}
+
 // Organization is a tenant: every other resource belongs to exactly one.
 type Organization struct {
 	ID               string    `json:"id"`

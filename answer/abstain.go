@@ -3,6 +3,8 @@ package answer
 import (
 	"fmt"
 	"strings"
+
+	"github.com/lorebase/lorebase/textkit"
 )
 
 // abstainTexts say, per language, that the knowledge base does not cover the question. %s is
@@ -22,7 +24,7 @@ var abstainTexts = map[string]struct{ none, offer string }{
 
 // abstainMessage is the honest "not covered" reply in the conversation's language.
 func abstainMessage(lang string, tasks []string) string {
-	t, ok := abstainTexts[baseLanguage(lang)]
+	t, ok := abstainTexts[textkit.BaseLanguage(lang)]
 	if !ok {
 		t = abstainTexts["en"]
 	}

@@ -17,8 +17,8 @@ import (
 
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/llm"
-	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/retrieval"
+	"github.com/lorebase/lorebase/textkit"
 )
 
 // Searcher finds passages.
@@ -45,7 +45,11 @@ type Config struct {
 	HistoryTurns  int     // most recent turns considered; default 12
 	TraitsBytes   int     // cap of the rendered customer traits; default 2000
 	SmoothFAQ     bool    // let a configured chat model rephrase curated answers
-	Mode          string  // retrieval mode; default hybrid
+	// Extractive says the chat model only quotes passages (llm/offline's answerer): replies are
+	// reported as extractive, follow-ups are rewritten by textkit.Rewrite instead of the model,
+	// and curated answers are never rephrased.
+	Extractive bool
+	Mode       string // retrieval mode; default hybrid
 }
 
 func (c Config) withDefaults() Config {
@@ -63,19 +67,15 @@ func (c Config) withDefaults() Config {
 
 // Engine answers questions.
 type Engine struct {
-	search  Searcher
-	embed   llm.Embedder
-	chat    llm.ChatModel
-	quoter  *offline.Answerer // judges evidence, and answers when chat is offline
-	offline bool              // chat is the built-in extractive answerer
-	cfg     Config
+	search Searcher
+	embed  llm.Embedder
+	chat   llm.ChatModel
+	cfg    Config
 }
 
 // New wires the engine.
 func New(search Searcher, embed llm.Embedder, chat llm.ChatModel, cfg Config) *Engine {
-	_, isOffline := chat.(*offline.Answerer)
-	return &Engine{search: search, embed: embed, chat: chat, quoter: offline.NewAnswerer(offline.AnswererConfig{}),
-		offline: isOffline, cfg: cfg.withDefaults()}
+	return &Engine{search: search, embed: embed, chat: chat, cfg: cfg.withDefaults()}
 }
 
 // Request is one question in its conversation.
@@ -139,7 +139,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onToken func(string) e
 		return rep, err
 	}
 	passages, used := e.passages(results)
-	evidence := e.quoter.Extract(query, passages).Confidence
+	evidence := textkit.Coverage(query, passageTexts(passages)...)
 	best := 0.0
 	for _, r := range used {
 		best = max(best, r.VectorScore)
@@ -168,7 +168,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onToken func(string) e
 	}
 	rep.Content = content
 	rep.AnswerMode = ModeGenerated
-	if e.offline {
+	if e.cfg.Extractive {
 		rep.AnswerMode = ModeExtractive
 	}
 	for _, n := range cited {
@@ -185,12 +185,12 @@ func (e *Engine) Answer(ctx context.Context, req Request, onToken func(string) e
 
 func (e *Engine) language(req Request) string {
 	if req.Locale != "" {
-		return baseLanguage(req.Locale)
+		return textkit.BaseLanguage(req.Locale)
 	}
-	if l := offline.DetectLanguage(req.Question); l != "" {
+	if l := textkit.DetectLanguage(req.Question); l != "" {
 		return l
 	}
-	return baseLanguage(cmp.Or(req.Assistant.Language, "en"))
+	return textkit.BaseLanguage(cmp.Or(req.Assistant.Language, "en"))
 }
 
 func (e *Engine) recent(h []lorebase.Message) []lorebase.Message {
@@ -207,16 +207,14 @@ func (e *Engine) standalone(ctx context.Context, req Request) (string, llm.Usage
 	if len(hist) == 0 {
 		return req.Question, llm.Usage{}, nil
 	}
-	var msgs []llm.Message
+	var userTurns []string
 	for _, m := range hist {
-		role := llm.RoleUser
-		if m.Sender == lorebase.SenderAssistant {
-			role = llm.RoleAssistant
+		if m.Sender != lorebase.SenderAssistant {
+			userTurns = append(userTurns, m.Content)
 		}
-		msgs = append(msgs, llm.Message{Role: role, Content: m.Content})
 	}
-	if e.offline {
-		return offline.Rewrite(msgs, req.Question), llm.Usage{}, nil
+	if e.cfg.Extractive {
+		return textkit.Rewrite(userTurns, req.Question), llm.Usage{}, nil
 	}
 	var convo strings.Builder
 	for _, m := range historyWithin(hist, 600) {
@@ -231,7 +229,7 @@ func (e *Engine) standalone(ctx context.Context, req Request) (string, llm.Usage
 	}
 	q := strings.TrimSpace(resp.Content)
 	if q == "" || len(q) > 4*len(req.Question)+400 {
-		q = offline.Rewrite(msgs, req.Question)
+		q = textkit.Rewrite(userTurns, req.Question)
 	}
 	return q, resp.Usage, nil
 }
@@ -269,7 +267,7 @@ func (e *Engine) matchFAQ(query string, results []retrieval.Result) (retrieval.R
 			continue
 		}
 		question, _, _ := strings.Cut(r.Content, "\n")
-		cover := e.quoter.Extract(query, []llm.Passage{{N: 1, Text: question}}).Confidence
+		cover := textkit.Coverage(query, question)
 		if max(r.VectorScore, cover) >= e.cfg.FAQThreshold {
 			return r, true
 		}
@@ -282,7 +280,7 @@ func (e *Engine) answerFAQ(ctx context.Context, req Request, r retrieval.Result,
 	rep.Content, rep.AnswerMode, rep.Grounded, rep.Model = answer, ModeFAQ, true, "curated"
 	rep.Confidence = max(r.VectorScore, 0.9)
 	rep.Sources = []lorebase.Source{source(r)}
-	if e.cfg.SmoothFAQ && !e.offline {
+	if e.cfg.SmoothFAQ && !e.cfg.Extractive {
 		in := promptInput{Assistant: req.Assistant, Language: rep.Language, Traits: req.Traits, Question: req.Question,
 			Passages: []llm.Passage{{N: 1, Title: r.Title, Text: r.Content}}}
 		creq := llm.ChatRequest{Messages: buildMessages(in, 0, e.cfg.TraitsBytes), Passages: in.Passages, Question: req.Question}
@@ -342,6 +340,14 @@ func (e *Engine) passages(results []retrieval.Result) ([]llm.Passage, []retrieva
 		used = append(used, r)
 	}
 	return out, used
+}
+
+func passageTexts(ps []llm.Passage) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Text
+	}
+	return out
 }
 
 func source(r retrieval.Result) lorebase.Source {

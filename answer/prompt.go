@@ -9,26 +9,18 @@ import (
 
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/llm"
+	"github.com/lorebase/lorebase/textkit"
 )
 
-// languageNames turns codes into the names the prompt uses.
-var languageNames = map[string]string{
-	"en": "English", "pt": "Portuguese", "es": "Spanish", "de": "German", "fr": "French", "it": "Italian",
-	"nl": "Dutch", "ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ko": "Korean",
-}
-
+// languageName is the name the prompt uses for a language code.
 func languageName(code string) string {
-	if n, ok := languageNames[baseLanguage(code)]; ok {
+	if n := textkit.LanguageName(code); n != "" {
 		return n
 	}
 	if code == "" {
 		return "the customer's language"
 	}
 	return code
-}
-
-func baseLanguage(code string) string {
-	return strings.ToLower(strings.SplitN(strings.SplitN(code, "-", 2)[0], "_", 2)[0])
 }
 
 // promptInput is everything a prompt is made of.

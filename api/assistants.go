@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lorebase/lorebase"
+	"github.com/lorebase/lorebase/textkit"
 )
 
 // assistantInput is the body of create and PATCH; pointers tell absent from empty.
@@ -32,18 +33,12 @@ type assistantPublic struct {
 var (
 	languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$`)
 	toneWords   = regexp.MustCompile(`^[\p{L}][\p{L} \-]{0,39}$`)
-	// Full language names clients send instead of codes.
-	languageNames = map[string]string{
-		"english": "en", "portuguese": "pt", "português": "pt", "portugues": "pt", "spanish": "es", "español": "es",
-		"german": "de", "deutsch": "de", "french": "fr", "français": "fr", "italian": "it", "dutch": "nl",
-		"russian": "ru", "chinese": "zh", "japanese": "ja", "korean": "ko",
-	}
 )
 
 // normalizeLanguage accepts a BCP 47 tag ("pt-BR") or a language name ("Portuguese").
 func normalizeLanguage(s string) (string, bool) {
 	s = strings.TrimSpace(s)
-	if code, ok := languageNames[strings.ToLower(s)]; ok {
+	if code, ok := textkit.LanguageCode(s); ok {
 		return code, true
 	}
 	if !languageTag.MatchString(s) {

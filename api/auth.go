@@ -32,7 +32,8 @@ type principal struct {
 	orgID     string
 	clientID  string
 	widget    bool
-	origin    string // widget tokens: the origin the token was issued for
+	origin    string // widget tokens: the page origin the token was issued for
+	host      string // widget tokens issued through a widget host: that host's origin
 	subject   string // widget tokens: the visitor the token (and its renewals) belong to
 	rateLimit int
 }
@@ -49,12 +50,14 @@ type widgetClaims struct {
 	Org    string `json:"org"`
 	Client string `json:"cid"`
 	Origin string `json:"origin"`
-	Scope  string `json:"scope"`
+	// Host is the widget host the token was issued through, empty for a page's own request.
+	Host  string `json:"wh,omitempty"`
+	Scope string `json:"scope"`
 	jwt.RegisteredClaims
 }
 
 func unauthenticated(detail string) error {
-	return errorf(http.StatusUnauthorized, "Authentication required - "+detail)
+	return lorebase.Errorf(lorebase.ErrUnauthenticated, "Authentication required - %s", detail)
 }
 
 // authenticate checks the credentials of a request for a route and counts it against the
@@ -73,8 +76,8 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, need acces
 		if err == nil {
 			// A valid token used from another origin is refused, but the log still names its organization.
 			infoFrom(r.Context()).organizationID = p.orgID
-			if o := requestOrigin(r); o == "" || normalizeOrigin(o) != p.origin {
-				err = errorf(http.StatusForbidden, "Forbidden - the request's origin does not match the widget token's origin")
+			if page, host := s.pageOrigin(r); page == "" || page != p.origin || host != p.host {
+				err = lorebase.Errorf(lorebase.ErrForbidden, "Forbidden - the request's origin does not match the widget token's origin")
 			}
 		}
 	default:
@@ -89,7 +92,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, need acces
 		return r, err
 	}
 	if p.widget && need != accessWidget {
-		return r, errorf(http.StatusForbidden, "Forbidden - a widget token may only open sessions, send and read their messages, and read assistants")
+		return r, lorebase.Errorf(lorebase.ErrForbidden, "Forbidden - a widget token may only open sessions, send and read their messages, update their metadata, leave feedback in them, and read assistants and widget configurations")
 	}
 	return r, nil
 }
@@ -133,7 +136,7 @@ func (s *Server) authenticateWidget(ctx context.Context, token string) (*princip
 	if err != nil {
 		return nil, err
 	}
-	return &principal{orgID: claims.Org, clientID: claims.Client, widget: true, origin: claims.Origin,
+	return &principal{orgID: claims.Org, clientID: claims.Client, widget: true, origin: claims.Origin, host: claims.Host,
 		subject: claims.Subject, rateLimit: limit}, nil
 }
 
@@ -157,11 +160,18 @@ func (s *Server) parseWidgetToken(token string) (*widgetClaims, error) {
 
 const jwtIssuer = "lorebase"
 
-func requestOrigin(r *http.Request) string {
-	if o := r.Header.Get("Origin"); o != "" {
-		return o
+// pageOrigin is the normalized origin of the page the caller runs in (API.md, "Authentication"
+// 2): the request's Origin, except for a widget served in an iframe from a configured widget
+// host, whose requests carry Origin: <widget host> and X-Embed-Origin: <embedding page>; host is
+// then that widget host. X-Embed-Origin from any other origin (or with no Origin) is ignored, so
+// no page can claim another page's origin. A widget host's request without X-Embed-Origin has
+// no page origin.
+func (s *Server) pageOrigin(r *http.Request) (page, host string) {
+	origin := normalizeOrigin(r.Header.Get("Origin"))
+	if origin == "" || !s.widgetHosts[origin] {
+		return origin, ""
 	}
-	return r.Header.Get("X-Embed-Origin")
+	return normalizeOrigin(r.Header.Get("X-Embed-Origin")), origin
 }
 
 // countRequest applies the organization's hourly limit and sets the rate-limit headers.
@@ -183,8 +193,8 @@ func rateLimited(w http.ResponseWriter, limit int, reset time.Time) error {
 		retry = 1
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(retry))
-	return errorWithData(http.StatusTooManyRequests, "Rate limit exceeded - try again in "+strconv.Itoa(retry)+" seconds",
-		map[string]any{"limit": limit, "remaining": 0, "reset_at": reset.UTC().Format(time.RFC3339)})
+	return &lorebase.Error{Kind: lorebase.ErrRateLimited, Message: "Rate limit exceeded - try again in " + strconv.Itoa(retry) + " seconds",
+		Data: map[string]any{"limit": limit, "remaining": 0, "reset_at": reset.UTC().Format(time.RFC3339)}}
 }
 
 type widgetTokenRequest struct {
@@ -220,9 +230,9 @@ func (s *Server) issueWidgetToken(w http.ResponseWriter, r *http.Request) error 
 	if err := s.limitWidgetTokens(w, r, req.ClientID); err != nil {
 		return err
 	}
-	origin := requestOrigin(r)
+	origin, host := s.pageOrigin(r)
 	if origin == "" {
-		return errorWithData(http.StatusBadRequest, "Missing Origin or X-Embed-Origin header", map[string]string{"code": "missing_origin_header"})
+		return &lorebase.Error{Kind: lorebase.ErrMalformed, Message: "Missing Origin or X-Embed-Origin header", Data: map[string]string{"code": "missing_origin_header"}}
 	}
 	c, _, err := s.orgs.Client(r.Context(), req.ClientID)
 	if errors.Is(err, lorebase.ErrNotFound) || (err == nil && !c.IsActive) {
@@ -231,19 +241,18 @@ func (s *Server) issueWidgetToken(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	origin = normalizeOrigin(origin)
 	allowed := slices.ContainsFunc(c.AllowedOrigins, func(o string) bool { return normalizeOrigin(o) == origin })
 	if !allowed {
-		return errorWithData(http.StatusBadRequest, "Origin not allowed for this client", map[string]string{"code": "origin_not_allowed"})
+		return &lorebase.Error{Kind: lorebase.ErrMalformed, Message: "Origin not allowed for this client", Data: map[string]string{"code": "origin_not_allowed"}}
 	}
 	subject := newVisitorSubject()
 	if prev, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		if old, err := s.parseWidgetToken(prev); err == nil && old.Client == c.ClientID && old.Origin == origin && old.Subject != "" {
+		if old, err := s.parseWidgetToken(prev); err == nil && old.Client == c.ClientID && old.Origin == origin && old.Host == host && old.Subject != "" {
 			subject = old.Subject
 		}
 	}
 	now := time.Now()
-	claims := widgetClaims{Org: c.OrganizationID, Client: c.ClientID, Origin: origin, Scope: "widget",
+	claims := widgetClaims{Org: c.OrganizationID, Client: c.ClientID, Origin: origin, Host: host, Scope: "widget",
 		RegisteredClaims: jwt.RegisteredClaims{Issuer: jwtIssuer, Subject: subject, IssuedAt: jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(widgetTokenTTL))}}
 	signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.cfg.JWTKey)

@@ -73,7 +73,7 @@ func TestWidgetToken(t *testing.T) {
 	if bare["expires_in"] != float64(3600) || bare["token_type"] != "Bearer" || bare["status"] != nil {
 		t.Fatalf("token body = %s", r.Body)
 	}
-	alias := e.call("POST", "/api/auth/widget-token", map[string]string{"client_id": e.org.ClientID}, withHeader("X-Embed-Origin", "https://shop.example"))
+	alias := e.call("POST", "/api/auth/widget-token", map[string]string{"client_id": e.org.ClientID}, withHeader("Origin", "https://shop.example"))
 	if alias.HTTP.StatusCode != 200 {
 		t.Fatalf("alias path: %d %s", alias.HTTP.StatusCode, alias.Body)
 	}

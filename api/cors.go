@@ -72,7 +72,7 @@ func (s *Server) cors(next http.Handler) http.Handler {
 		}
 		h := w.Header()
 		h.Add("Vary", "Origin")
-		allowed := s.origins.allowed(r.Context(), origin)
+		allowed := s.widgetHosts[normalizeOrigin(origin)] || s.origins.allowed(r.Context(), origin)
 		if allowed {
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Set("Access-Control-Allow-Credentials", "true")

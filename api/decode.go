@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -23,7 +22,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return errorf(http.StatusUnsupportedMediaType, "Unsupported media type: send application/json")
+			return lorebase.Errorf(lorebase.ErrUnsupported, "Unsupported media type: send application/json")
 		}
 	}
 	body := http.MaxBytesReader(w, r.Body, jsonBodyLimitDefault)
@@ -36,7 +35,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		if err != nil {
 			return jsonError(err)
 		}
-		return errorf(http.StatusBadRequest, "Malformed JSON: unexpected data after the object")
+		return lorebase.Errorf(lorebase.ErrMalformed, "Malformed JSON: unexpected data after the object")
 	}
 	return nil
 }
@@ -47,23 +46,23 @@ func jsonError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &maxErr):
-		return errorf(http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body too large: the limit is %d bytes", maxErr.Limit))
+		return lorebase.Errorf(lorebase.ErrTooLarge, "Request body too large: the limit is %d bytes", maxErr.Limit)
 	case errors.Is(err, io.EOF):
-		return errorf(http.StatusBadRequest, "Malformed JSON: the body is empty")
+		return lorebase.Errorf(lorebase.ErrMalformed, "Malformed JSON: the body is empty")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errorf(http.StatusBadRequest, "Malformed JSON: the body ends early")
+		return lorebase.Errorf(lorebase.ErrMalformed, "Malformed JSON: the body ends early")
 	case errors.As(err, &syntaxErr):
-		return errorf(http.StatusBadRequest, fmt.Sprintf("Malformed JSON at byte %d: %s", syntaxErr.Offset, syntaxErr.Error()))
+		return lorebase.Errorf(lorebase.ErrMalformed, "Malformed JSON at byte %d: %s", syntaxErr.Offset, syntaxErr.Error())
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {
-			return errorf(http.StatusBadRequest, "Malformed JSON: the body must be a JSON object")
+			return lorebase.Errorf(lorebase.ErrMalformed, "Malformed JSON: the body must be a JSON object")
 		}
 		ve := &lorebase.ValidationError{}
 		ve.Add(field, "must be "+jsonKind(typeErr.Type.String()))
 		return ve
 	}
-	return errorf(http.StatusBadRequest, "Malformed JSON: "+err.Error())
+	return lorebase.Errorf(lorebase.ErrMalformed, "Malformed JSON: %s", err)
 }
 
 func jsonKind(goType string) string {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/llm"
-	"github.com/lorebase/lorebase/store"
 )
 
 // envelope is the shape of every response but the widget token.
@@ -42,28 +41,15 @@ func writeData(w http.ResponseWriter, status int, data any) {
 	writeJSON(w, status, envelope{Status: "success", StatusCode: status, Data: data})
 }
 
-// apiError is an error with the status, the client-facing detail and optional structured data.
-type apiError struct {
-	status int
-	detail string
-	data   any
-}
-
-func (e *apiError) Error() string { return e.detail }
-
-func errorf(status int, detail string) *apiError { return &apiError{status: status, detail: detail} }
-
-func errorWithData(status int, detail string, data any) *apiError {
-	return &apiError{status: status, detail: detail, data: data}
-}
-
 // statusOf is the one table that maps error kinds to HTTP status codes and client details.
 var statusOf = []struct {
 	kind   error
 	status int
 	detail string
 }{
+	{lorebase.ErrMalformed, http.StatusBadRequest, "Malformed request"},
 	{lorebase.ErrNotFound, http.StatusNotFound, "Not found"},
+	{lorebase.ErrMethodNotAllowed, http.StatusMethodNotAllowed, "Method not allowed"},
 	{lorebase.ErrUnauthenticated, http.StatusUnauthorized, "Authentication required"},
 	{lorebase.ErrForbidden, http.StatusForbidden, "Forbidden"},
 	{lorebase.ErrConflict, http.StatusConflict, "Conflict"},
@@ -74,38 +60,38 @@ var statusOf = []struct {
 	{lorebase.ErrInvalid, http.StatusUnprocessableEntity, "Validation failed"},
 	{llm.ErrTimeout, http.StatusGatewayTimeout, "The model server did not answer in time"},
 	{llm.ErrUpstream, http.StatusBadGateway, "The model server failed"},
+	{lorebase.ErrUnavailable, http.StatusServiceUnavailable, "Service temporarily unavailable - please retry shortly"},
 }
 
-// writeError renders any error as an envelope. Known kinds keep their message (which callers
-// write for clients); anything else is a 500 with a generic detail, logged with the request id.
+// writeError renders any error as an envelope. A *lorebase.Error keeps its message and data
+// (written for clients); other errors of a known kind keep their message, except lookups that
+// fail (never echo their internals) and an unreachable database (a generic detail, logged);
+// anything else is a 500 with a generic detail, logged with the request id.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var ae *apiError
-	if errors.As(err, &ae) {
-		writeJSON(w, ae.status, envelope{Status: "error", StatusCode: ae.status, Detail: ae.detail, Data: ae.data})
-		return
-	}
 	var ve *lorebase.ValidationError
 	if errors.As(err, &ve) {
 		writeJSON(w, http.StatusUnprocessableEntity, envelope{Status: "error", StatusCode: http.StatusUnprocessableEntity,
 			Detail: ve.Error(), Data: map[string]any{"errors": ve.Fields}})
 		return
 	}
-	for _, m := range statusOf {
-		if errors.Is(err, m.kind) {
-			detail := err.Error()
-			if errors.Is(err, lorebase.ErrNotFound) {
-				detail = m.detail // never echo internals of a lookup
-			}
-			writeJSON(w, m.status, envelope{Status: "error", StatusCode: m.status, Detail: detail})
-			return
-		}
-	}
 	rid := requestID(r.Context())
-	if store.IsUnavailable(err) {
-		loggerFrom(r.Context()).Warn("database unavailable", slog.String("error", err.Error()))
-		w.Header().Set("Retry-After", "5")
-		writeJSON(w, http.StatusServiceUnavailable, envelope{Status: "error", StatusCode: http.StatusServiceUnavailable,
-			Detail: "Service temporarily unavailable - please retry shortly (request id " + rid + ")"})
+	for _, m := range statusOf {
+		if !errors.Is(err, m.kind) {
+			continue
+		}
+		var detail, data any = err.Error(), nil
+		var ce *lorebase.Error
+		switch {
+		case errors.As(err, &ce):
+			detail, data = ce.Message, ce.Data
+		case m.kind == lorebase.ErrNotFound:
+			detail = m.detail
+		case m.kind == lorebase.ErrUnavailable:
+			loggerFrom(r.Context()).Warn("database unavailable", slog.String("error", err.Error()))
+			w.Header().Set("Retry-After", "5")
+			detail = m.detail + " (request id " + rid + ")"
+		}
+		writeJSON(w, m.status, envelope{Status: "error", StatusCode: m.status, Detail: detail, Data: data})
 		return
 	}
 	loggerFrom(r.Context()).Error("internal error", slog.String("error", err.Error()))

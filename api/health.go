@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/lorebase/lorebase/store"
 )
 
 type healthStatus struct {
@@ -26,11 +24,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	checks := map[string]string{"database": "ok", "migrations": "ok"}
 	ready := true
-	if err := s.deps.Pool.Ping(ctx); err != nil {
+	if err := s.deps.Database.Ping(ctx); err != nil {
 		checks["database"] = "unreachable"
 		checks["migrations"] = "unknown"
 		ready = false
-	} else if pending, err := store.PendingMigrations(ctx, s.deps.Pool); err != nil {
+	} else if pending, err := s.deps.Database.PendingMigrations(ctx); err != nil {
 		checks["migrations"] = "unknown"
 		ready = false
 	} else if len(pending) > 0 {

@@ -27,6 +27,9 @@ type isolationWorld struct {
 	markers []string
 	// A's state before B's attempts, to prove nothing changed.
 	conversationMessages, sessionMessages int
+
+	// widgetConfigID is A's widget configuration; messageID an assistant message of A's session.
+	widgetConfigID, messageID string
 }
 
 const (
@@ -41,6 +44,9 @@ const (
 	alphaSessionMeta   = "session-meta-8812"
 	alphaGapQuestion   = "What colour is the zebra-quokka-3141 mascot?"
 	betaOrigin         = "https://b.example"
+	alphaWidgetName    = "Alpha widget nebula-7719"
+	alphaRating        = "alpha rating comment 5530"
+	alphaThumb         = "alpha thumb comment 6642"
 )
 
 // buildIsolationWorld gives A and B the same store policy, FAQ and manual (identical text), and
@@ -118,10 +124,18 @@ func buildIsolationWorld(t *testing.T, e *env) *isolationWorld {
 	expect(t, r, http.StatusOK)
 	w.conversationMessages, w.sessionMessages = 4, 2
 
+	r = e.call("POST", "/api/v1/widget-configs", map[string]any{"assistant_id": a.ID, "name": alphaWidgetName, "title": map[string]string{"en": alphaWidgetName}}, key)
+	expect(t, r, http.StatusCreated)
+	var wc lorebase.WidgetConfig
+	r.data(&wc)
+	w.widgetConfigID, w.messageID = wc.ID, sessReply.AssistantMessage.ID
+	expect(t, e.call("POST", "/api/v1/sessions/"+s.ID+"/feedback", map[string]any{"rating": 5, "comment": alphaRating}, key), http.StatusCreated)
+	expect(t, e.call("POST", "/api/v1/message/"+w.messageID+"/feedback", map[string]any{"feedback_type": "negative", "comment": alphaThumb}, key), http.StatusCreated)
+
 	w.markers = []string{w.a.ID, w.a.ClientID, w.a.Secret, a.ID, alphaAssistantName, "alpha duties", pdfID, qaID, md.ID, qa.ID, url.ID,
 		alphaHandbookTitle, alphaVaultCode, "Blue Falcon 9931", alphaURLTitle, "marigold-6620", site.URL,
 		c.ID, "alpha-user-1", "alpha_secret", alphaTrait, s.ID, alphaSessionMeta, "alpha-visitor", conv.ID, alphaConvTitle,
-		"zebra-quokka-3141", sessReply.UserMessage.ID, sessReply.AssistantMessage.ID, convReply.UserMessage.ID, convReply.AssistantMessage.ID}
+		"zebra-quokka-3141", wc.ID, alphaWidgetName, alphaRating, alphaThumb, sessReply.UserMessage.ID, sessReply.AssistantMessage.ID, convReply.UserMessage.ID, convReply.AssistantMessage.ID}
 	return w
 }
 
@@ -154,6 +168,10 @@ func (w *isolationWorld) fill(path string) []string {
 		ids = []string{w.contextID, w.contextRef}
 	case strings.Contains(path, "/knowledge/"):
 		ids = []string{w.items["file"], w.items["qa"], w.items["url"]}
+	case strings.Contains(path, "/widget-config"):
+		ids = []string{w.widgetConfigID}
+	case strings.Contains(path, "/message/"), strings.Contains(path, "/messages/"):
+		ids = []string{w.messageID}
 	}
 	kinds := []string{""}
 	if strings.Contains(path, "{kind}") {
@@ -175,13 +193,20 @@ func (w *isolationWorld) fill(path string) []string {
 func (w *isolationWorld) body(method, path string) (any, []reqOpt) {
 	switch {
 	case method == "PATCH":
-		return map[string]any{"name": "pwned by B", "title": "pwned by B", "is_active": false, "traits": map[string]any{"pwned": "yes"}}, nil
+		return map[string]any{"name": "pwned by B", "title": "pwned by B", "is_active": false, "traits": map[string]any{"pwned": "yes"},
+			"metadata": map[string]any{"pwned": "yes"}, "primary_color": "#000000"}, nil
 	case method != "POST":
 		return nil, nil
 	case strings.HasSuffix(path, "/messages"):
 		return `{"content":"What is the alpha vault code?"}`, nil
 	case strings.HasSuffix(path, "/reindex"):
 		return nil, nil
+	case strings.Contains(path, "/feedback"):
+		return map[string]any{"rating": 1, "feedback_type": "positive", "comment": "pwned by B"}, nil
+	case strings.Contains(path, "/widget-configs"):
+		return map[string]any{"assistant_id": w.assistantID, "name": "B widget"}, nil
+	case strings.Contains(path, "/telemetry/"):
+		return map[string]any{"event": "widget_opened"}, nil
 	case strings.Contains(path, "/knowledge/files"):
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
@@ -253,7 +278,8 @@ func TestIsolationEveryRoute(t *testing.T) {
 				}
 				if path == rt.Path { // no parameter: B's own collection, a public route, or a create naming A's ids
 					if rt.Method == "POST" && r.HTTP.StatusCode < 300 && (strings.Contains(path, "/sessions") || strings.Contains(path, "/conversations") ||
-						strings.Contains(path, "/knowledge/files") || strings.Contains(path, "/knowledge/qa") || strings.Contains(path, "/knowledge/urls")) {
+						strings.Contains(path, "/knowledge/files") || strings.Contains(path, "/knowledge/qa") || strings.Contains(path, "/knowledge/urls") ||
+						strings.Contains(path, "/widget-configs")) {
 						t.Errorf("%s %s %s accepted A's assistant: %d %s", cred.name, rt.Method, path, r.HTTP.StatusCode, r.Body)
 					}
 					continue
@@ -272,7 +298,8 @@ func TestIsolationEveryRoute(t *testing.T) {
 				}
 				// An id of A is indistinguishable from an id nobody has.
 				ghostPath := path
-				for _, id := range []string{w.assistantID, w.sessionID, w.conversationID, w.contextID, w.contextRef, w.items["file"], w.items["qa"], w.items["url"]} {
+				for _, id := range []string{w.assistantID, w.sessionID, w.conversationID, w.contextID, w.contextRef, w.items["file"], w.items["qa"], w.items["url"],
+					w.widgetConfigID, w.messageID} {
 					ghostPath = strings.ReplaceAll(ghostPath, id, missing)
 				}
 				ghost := e.call(rt.Method, ghostPath, body, opts...)
@@ -318,6 +345,21 @@ func (w *isolationWorld) assertUnchanged(t *testing.T, e *env) {
 		if strings.Contains(it.Title, "pwned") || it.Status != lorebase.StatusReady {
 			t.Errorf("A's %s item changed: %+v", typ, it)
 		}
+	}
+	r = e.call("GET", "/api/v1/widget-configs/"+w.widgetConfigID, nil, key)
+	expect(t, r, http.StatusOK)
+	if bytes.Contains(r.Body, []byte("pwned")) || !bytes.Contains(r.Body, []byte(alphaWidgetName)) || bytes.Contains(r.Body, []byte(`"primary_color":"#000000"`)) {
+		t.Errorf("A's widget config changed: %s", r.Body)
+	}
+	r = e.call("GET", "/api/v1/feedback?page_size=100", nil, key)
+	expect(t, r, http.StatusOK)
+	if bytes.Contains(r.Body, []byte("pwned")) || !bytes.Contains(r.Body, []byte(alphaRating)) || !bytes.Contains(r.Body, []byte(alphaThumb)) {
+		t.Errorf("A's feedback changed: %s", r.Body)
+	}
+	r = e.call("GET", "/api/v1/sessions/"+w.sessionID, nil, key)
+	expect(t, r, http.StatusOK)
+	if bytes.Contains(r.Body, []byte("pwned")) || !bytes.Contains(r.Body, []byte(alphaSessionMeta)) {
+		t.Errorf("A's session changed: %s", r.Body)
 	}
 	r = e.call("GET", "/api/v1/contexts/"+w.contextID, nil, key)
 	expect(t, r, http.StatusOK)

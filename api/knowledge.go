@@ -243,15 +243,15 @@ func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
-		return errorf(http.StatusUnsupportedMediaType, "Unsupported media type: upload files as multipart/form-data with fields title, file_type and file")
+		return lorebase.Errorf(lorebase.ErrUnsupported, "Unsupported media type: upload files as multipart/form-data with fields title, file_type and file")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.UploadLimit+1<<20)
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
 		var maxErr *http.MaxBytesError
 		if errors.As(err, &maxErr) {
-			return errorf(http.StatusRequestEntityTooLarge, "File too large: the limit is "+itoa(int(s.cfg.UploadLimit>>20))+" MiB")
+			return lorebase.Errorf(lorebase.ErrTooLarge, "File too large: the limit is %d MiB", s.cfg.UploadLimit>>20)
 		}
-		return errorf(http.StatusBadRequest, "Malformed multipart body: "+err.Error())
+		return lorebase.Errorf(lorebase.ErrMalformed, "Malformed multipart body: %s", err)
 	}
 	defer r.MultipartForm.RemoveAll() //nolint:errcheck
 	f, hdr, err := r.FormFile("file")
@@ -262,7 +262,7 @@ func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer f.Close()
 	if hdr.Size > s.cfg.UploadLimit {
-		return errorf(http.StatusRequestEntityTooLarge, "File too large: the limit is "+itoa(int(s.cfg.UploadLimit>>20))+" MiB")
+		return lorebase.Errorf(lorebase.ErrTooLarge, "File too large: the limit is %d MiB", s.cfg.UploadLimit>>20)
 	}
 	data, err := io.ReadAll(f)
 	if err != nil {
@@ -274,7 +274,7 @@ func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 	}
 	fileType, err := pipeline.DetectType(r.FormValue("file_type"), hdr.Filename, data)
 	if err != nil {
-		return errorf(http.StatusUnsupportedMediaType, "Unsupported media type: "+strings.TrimPrefix(err.Error(), lorebase.ErrUnsupported.Error()+": "))
+		return lorebase.Errorf(lorebase.ErrUnsupported, "Unsupported media type: %s", strings.TrimPrefix(err.Error(), lorebase.ErrUnsupported.Error()+": "))
 	}
 	common := knowledgeCommon{}
 	if v := r.FormValue("title"); v != "" {
@@ -325,7 +325,7 @@ func kindOf(r *http.Request) (string, error) {
 	}
 	t, ok := kindTypes[k]
 	if !ok {
-		return "", errorf(http.StatusNotFound, "Not found - no route for "+r.URL.Path)
+		return "", lorebase.Errorf(lorebase.ErrNotFound, "Not found - no route for %s", r.URL.Path)
 	}
 	return t, nil
 }

@@ -107,10 +107,11 @@ func newServerWith(tb testing.TB, db *storetest.DB, orgs *store.Organizations, l
 		tb.Fatal(err)
 	}
 	s, err := api.New(api.Deps{
-		Pool: pool, Orgs: orgs, Limiter: store.NewRateLimiter(pool), Assistants: store.NewAssistants(pool),
+		Database: store.NewDatabase(pool), Orgs: orgs, Limiter: store.NewRateLimiter(pool), Assistants: store.NewAssistants(pool),
 		Knowledge: worker.NewKnowledge(pool, inserter), KnowledgeReader: store.NewKnowledge(pool),
 		Threads: store.NewThreads(pool), Contexts: store.NewContexts(pool), Idempotency: store.NewIdempotency(pool),
-		Gaps: store.NewGaps(pool), Answerer: answer.New(searcher, embedder, chat, answer.Config{}),
+		Gaps: store.NewGaps(pool), WidgetConfigs: store.NewWidgetConfigs(pool), Feedback: store.NewFeedback(pool),
+		Answerer: answer.New(searcher, embedder, chat, answer.Config{Extractive: isExtractive(chat)}),
 	}, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit}, logger)
 	if err != nil {
 		tb.Fatal(err)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/answer"
-	"github.com/lorebase/lorebase/store"
 )
 
 type messageInput struct {
@@ -65,20 +64,19 @@ func (s *Server) sendMessage(kind string) func(w http.ResponseWriter, r *http.Re
 		key := r.Header.Get("Idempotency-Key")
 		if key != "" {
 			if len(key) > 200 {
-				return errorf(http.StatusBadRequest, "Idempotency-Key is too long (at most 200 characters)")
+				return lorebase.Errorf(lorebase.ErrMalformed, "Idempotency-Key is too long (at most 200 characters)")
 			}
 			sum := sha256.Sum256([]byte(kind + "\x00" + t.ID + "\x00" + content + "\x00" + string(meta)))
-			claim, status, stored, err := s.deps.Idempotency.Claim(r.Context(), p.orgID, key, hex.EncodeToString(sum[:]))
-			if err != nil {
+			status, stored, err := s.deps.Idempotency.Claim(r.Context(), p.orgID, key, hex.EncodeToString(sum[:]))
+			switch {
+			case errors.Is(err, lorebase.ErrConflict):
+				return lorebase.Errorf(lorebase.ErrConflict, "A request with this Idempotency-Key is still being answered - retry in a moment")
+			case errors.Is(err, lorebase.ErrInvalid):
+				return lorebase.Errorf(lorebase.ErrInvalid, "This Idempotency-Key was used for a different request")
+			case err != nil:
 				return err
-			}
-			switch claim {
-			case store.ClaimReplay:
+			case status != 0:
 				return replay(w, status, stored, stream)
-			case store.ClaimBusy:
-				return errorf(http.StatusConflict, "A request with this Idempotency-Key is still being answered - retry in a moment")
-			case store.ClaimMismatch:
-				return errorf(http.StatusUnprocessableEntity, "This Idempotency-Key was used for a different request")
 			}
 		}
 		reply, status, err := s.answerMessage(w, r, t, content, meta, stream)
@@ -137,7 +135,10 @@ func (s *Server) answerMessage(w http.ResponseWriter, r *http.Request, t lorebas
 		}
 		return nil, 0, err
 	}
-	metaOut, _ := json.Marshal(rep.Metadata())
+	replyMeta := rep.Metadata()
+	// Widgets flag answers the assistant is not sure of (API.md, "Reply metadata").
+	replyMeta["assistant_unsure"] = !rep.Grounded
+	metaOut, _ := json.Marshal(replyMeta)
 	bg := context.WithoutCancel(ctx)
 	assistantMsg, exp2, err := s.deps.Threads.AddMessage(bg, t, lorebase.Message{Sender: lorebase.SenderAssistant, Content: rep.Content,
 		Sources: rep.Sources, Metadata: metaOut}, extend)

@@ -206,7 +206,7 @@ func schemaOf(t reflect.Type) map[string]any {
 		props := map[string]any{}
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
-			if !f.IsExported() {
+			if !f.IsExported() && !(f.Anonymous && f.Type.Kind() == reflect.Struct) {
 				continue
 			}
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -223,6 +223,13 @@ func schemaOf(t reflect.Type) map[string]any {
 				name = f.Name
 			}
 			ps := schemaOf(f.Type)
+			if types := f.Tag.Get("types"); types != "" { // a raw JSON field that takes one of these types
+				var one []any
+				for _, typ := range strings.Split(types, ",") {
+					one = append(one, map[string]any{"type": typ})
+				}
+				ps = map[string]any{"oneOf": one}
+			}
 			if d := f.Tag.Get("doc"); d != "" {
 				ps["description"] = d
 			}

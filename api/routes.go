@@ -53,7 +53,47 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: v1 + "/sessions/{id}", access: accessWidget, handle: s.getThread(lorebase.ThreadSession),
 			doc: routeDoc{tag: "sessions", summary: "Get a session (410 once expired)", response: sessionView{}, errors: []int{404, 410}}},
 		{method: "GET", path: v1 + "/sessions/{id}/messages", collection: true, access: accessWidget, handle: s.listMessages(lorebase.ThreadSession),
-			doc: routeDoc{tag: "sessions", summary: "List a session's messages, oldest first", response: lorebase.Message{}, list: true, errors: []int{404, 410}}},
+			doc: routeDoc{tag: "sessions", summary: "List a session's messages, oldest first (items, and the same array as messages)", response: messagePage{},
+				params: pageQuery, errors: []int{404, 410}}},
+		{method: "PATCH", path: v1 + "/sessions/{id}", access: accessWidget, handle: s.patchSession,
+			doc: routeDoc{tag: "sessions", summary: "Merge metadata into a session (widget token of that session, or the key pair)", request: sessionPatchInput{},
+				response: sessionView{}, errors: []int{400, 404, 410, 413, 415, 422}}},
+		{method: "POST", path: v1 + "/sessions/{id}/feedback", collection: true, access: accessWidget, handle: s.rateSession,
+			doc: routeDoc{tag: "feedback", summary: "Rate a session 1-5 with an optional comment (201 first time, 200 when it replaces the earlier rating)",
+				request: sessionFeedbackInput{}, response: lorebase.Feedback{}, status: http.StatusCreated, errors: []int{400, 404, 410, 415, 422}}},
+		{method: "GET", path: v1 + "/sessions/{id}/feedback", collection: true, access: accessWidget, handle: s.sessionFeedback,
+			doc: routeDoc{tag: "feedback", summary: "A session's rating, if any", response: sessionFeedbackView{}, errors: []int{404, 410}}},
+		{method: "POST", path: v1 + "/message/{id}/feedback", aliases: []string{v1 + "/messages/{id}/feedback"}, collection: true, access: accessWidget, handle: s.rateMessage,
+			doc: routeDoc{tag: "feedback", summary: "Thumb an assistant message up or down (201 first time, 200 when it replaces the earlier one); a negative thumb on an ungrounded answer becomes a knowledge gap",
+				request: messageFeedbackInput{}, response: lorebase.Feedback{}, status: http.StatusCreated, errors: []int{400, 404, 415, 422}}},
+		{method: "GET", path: v1 + "/feedback", collection: true, access: accessKey, handle: s.listFeedback,
+			doc: routeDoc{tag: "feedback", summary: "Feedback, newest first, with the question, the answer and its sources", response: lorebase.Feedback{}, list: true,
+				params: []queryParam{{"assistant_id", "string", "only this assistant's"}, {"type", "string", "session, message, positive or negative"},
+					{"feedback_type", "string", "positive or negative"}, {"from", "string", "given at or after this date (2006-01-02) or RFC 3339 time"},
+					{"to", "string", "given before this RFC 3339 time, or on or before this date"}}, errors: []int{422}}},
+
+		{method: "GET", path: v1 + "/widget-configs", collection: true, access: accessKey, handle: s.listWidgetConfigs,
+			doc: routeDoc{tag: "widgets", summary: "List widget configurations", response: lorebase.WidgetConfig{}, list: true,
+				params: []queryParam{{"assistant_id", "string", "only this assistant's"}}}},
+		{method: "POST", path: v1 + "/widget-configs", collection: true, access: accessKey, handle: s.createWidgetConfig,
+			doc: routeDoc{tag: "widgets", summary: "Create a widget configuration for an assistant (every field but assistant_id has a default)",
+				request: lorebase.WidgetConfigPatch{}, response: lorebase.WidgetConfig{}, status: http.StatusCreated, errors: []int{400, 413, 415, 422}}},
+		{method: "GET", path: v1 + "/widget-configs/{id}", access: accessKey, handle: s.getWidgetConfig,
+			doc: routeDoc{tag: "widgets", summary: "Get a widget configuration", response: lorebase.WidgetConfig{}, errors: []int{404}}},
+		{method: "PATCH", path: v1 + "/widget-configs/{id}", access: accessKey, handle: s.patchWidgetConfig,
+			doc: routeDoc{tag: "widgets", summary: "Change a widget configuration (text maps are replaced whole)", request: lorebase.WidgetConfigPatch{},
+				response: lorebase.WidgetConfig{}, errors: []int{400, 404, 415, 422}}},
+		{method: "DELETE", path: v1 + "/widget-configs/{id}", access: accessKey, handle: s.deleteWidgetConfig,
+			doc: routeDoc{tag: "widgets", summary: "Delete a widget configuration", response: deleted{}, errors: []int{404}}},
+		{method: "GET", path: "/widget-config/{id}", aliases: []string{v1 + "/widget-config/{id}"}, access: accessWidget, handle: s.getWidgetConfig,
+			doc: routeDoc{tag: "widgets", summary: "The configuration an embedded widget loads (widget token or key pair); query visitor_id is accepted",
+				response: lorebase.WidgetConfig{}, params: []queryParam{{"visitor_id", "string", "the visitor, for variant selection (no variants yet)"}}, errors: []int{404}}},
+		{method: "GET", path: "/widget-config/{id}/variants", aliases: []string{v1 + "/widget-config/{id}/variants"}, collection: true, access: accessWidget,
+			handle: s.listWidgetConfigVariants,
+			doc:    routeDoc{tag: "widgets", summary: "A widget configuration's A/B variants (always empty for now)", response: widgetConfigVariant{}, list: true, errors: []int{404}}},
+		{method: "POST", path: "/telemetry/events", collection: true, access: accessPublic, handle: s.acceptTelemetry,
+			doc: routeDoc{tag: "widgets", summary: "Accept widget telemetry: one event, an array, or {events:[...]}; counted in metrics, not stored (64 KiB body)",
+				request: telemetryEvent{}, response: telemetryAccepted{}, status: http.StatusAccepted, errors: []int{400, 413, 415, 429}}},
 		{method: "POST", path: v1 + "/sessions/{id}/messages", collection: true, access: accessWidget, handle: s.sendMessage(lorebase.ThreadSession),
 			doc: routeDoc{tag: "sessions", summary: "Send a message and get the grounded reply (SSE with Accept: text/event-stream)",
 				request: messageInput{}, response: messageReply{}, sse: true, errors: []int{400, 404, 409, 410, 415, 422, 502, 504}}},
@@ -107,6 +147,9 @@ func (s *Server) routeTable() []route {
 	}
 	return routes
 }
+
+// pageQuery documents ?page=&page_size= on routes whose data is not a plain list.
+var pageQuery = []queryParam{{"page", "integer", "1-based page, default 1"}, {"page_size", "integer", "1-100, default 20"}}
 
 // deleted is the data of a successful DELETE.
 type deleted struct {

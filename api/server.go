@@ -11,10 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lorebase/lorebase"
-	"github.com/lorebase/lorebase/store"
 )
 
 // Config holds the server's settings; zero values take the defaults.
@@ -24,6 +23,9 @@ type Config struct {
 	TrustProxy      bool     // take the client IP from X-Forwarded-For
 	UploadLimit     int64    // bytes; default UploadLimitDefault
 	SessionLifetime time.Duration
+	// WidgetHosts are the origins that serve widget iframes: their requests get CORS, and their
+	// page origin is the X-Embed-Origin header (API.md, "Browser widgets").
+	WidgetHosts []string
 }
 
 // UploadLimitDefault bounds a knowledge file upload.
@@ -37,7 +39,7 @@ type Organizations interface {
 
 // RateLimiter counts requests per bucket across replicas.
 type RateLimiter interface {
-	Hit(ctx context.Context, bucket string, period time.Duration) (store.Usage, error)
+	Hit(ctx context.Context, bucket string, period time.Duration) (lorebase.RateUsage, error)
 }
 
 // Assistants stores assistants.
@@ -49,9 +51,17 @@ type Assistants interface {
 	Delete(ctx context.Context, orgID, id string) error
 }
 
+// Database is what readiness and metrics need from the database: that it answers, that its
+// schema is current, and the connection pool's statistics (collected at scrape time).
+type Database interface {
+	Ping(ctx context.Context) error
+	PendingMigrations(ctx context.Context) ([]string, error)
+	prometheus.Collector
+}
+
 // Deps are the server's collaborators.
 type Deps struct {
-	Pool       *pgxpool.Pool
+	Database   Database
 	Orgs       Organizations
 	Limiter    RateLimiter
 	Assistants Assistants
@@ -63,6 +73,8 @@ type Deps struct {
 	Answerer        Answerer
 	Idempotency     Idempotency
 	Gaps            Gaps
+	WidgetConfigs   WidgetConfigs
+	Feedback        FeedbackStore
 }
 
 // Server is the HTTP API.
@@ -77,12 +89,19 @@ type Server struct {
 	mux     *http.ServeMux
 	routes  []route
 	handler http.Handler
+
+	// widgetHosts holds the normalized widget host origins; widgetMetrics counts feedback and telemetry.
+	widgetHosts   map[string]bool
+	widgetMetrics *widgetMetrics
 }
 
 // New wires the server.
 func New(deps Deps, cfg Config, logger *slog.Logger) (*Server, error) {
 	if len(cfg.JWTKey) < 32 {
 		return nil, errors.New("api: the widget-token signing key must be at least 32 bytes")
+	}
+	if deps.WidgetConfigs == nil || deps.Feedback == nil {
+		return nil, errors.New("api: the widget-config and feedback stores are required")
 	}
 	if cfg.UploadLimit <= 0 {
 		cfg.UploadLimit = UploadLimitDefault
@@ -97,9 +116,16 @@ func New(deps Deps, cfg Config, logger *slog.Logger) (*Server, error) {
 	s := &Server{
 		cfg: cfg, logger: logger, deps: deps, orgs: deps.Orgs, limiter: deps.Limiter,
 		origins: &originSet{load: deps.Orgs.AllowedOrigins, static: statics, ttl: 10 * time.Second},
-		metrics: newMetrics(deps.Pool),
+		metrics: newMetrics(deps.Database),
 		mux:     http.NewServeMux(),
 	}
+	s.widgetHosts = make(map[string]bool, len(cfg.WidgetHosts))
+	for _, h := range cfg.WidgetHosts {
+		if h = normalizeOrigin(h); h != "" {
+			s.widgetHosts[h] = true
+		}
+	}
+	s.widgetMetrics = newWidgetMetrics(s.metrics.registry)
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		for _, p := range rt.patterns() {
@@ -162,9 +188,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	switch rec.Code {
 	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", rec.Header().Get("Allow"))
-		writeError(w, r, errorf(http.StatusMethodNotAllowed, fmt.Sprintf("Method %s not allowed on %s", r.Method, r.URL.Path)))
+		writeError(w, r, lorebase.Errorf(lorebase.ErrMethodNotAllowed, "Method %s not allowed on %s", r.Method, r.URL.Path))
 	default:
-		writeError(w, r, errorf(http.StatusNotFound, "Not found - no route for "+r.URL.Path))
+		writeError(w, r, lorebase.Errorf(lorebase.ErrNotFound, "Not found - no route for %s", r.URL.Path))
 	}
 }
 

@@ -59,12 +59,14 @@ type env struct {
 	// chatModel, when set before the server starts, replaces the offline answerer.
 	chatModel       llm.ChatModel
 	sessionLifetime time.Duration
-	t               *testing.T
-	db              *storetest.DB
-	srv             *httptest.Server
-	api             *api.Server
-	orgs            *store.Organizations
-	org             tenant
+	// widgetHosts, when set before the server starts, are its widget host origins.
+	widgetHosts []string
+	t           *testing.T
+	db          *storetest.DB
+	srv         *httptest.Server
+	api         *api.Server
+	orgs        *store.Organizations
+	org         tenant
 }
 
 type tenant struct {
@@ -95,7 +97,7 @@ func (e *env) newServer() (*api.Server, *httptest.Server) {
 		e.t.Fatal(err)
 	}
 	s, err := api.New(api.Deps{
-		Pool:            e.db.Pool,
+		Database:        store.NewDatabase(e.db.Pool),
 		Orgs:            e.orgs,
 		Limiter:         store.NewRateLimiter(e.db.Pool),
 		Assistants:      store.NewAssistants(e.db.Pool),
@@ -105,8 +107,11 @@ func (e *env) newServer() (*api.Server, *httptest.Server) {
 		Contexts:        store.NewContexts(e.db.Pool),
 		Idempotency:     store.NewIdempotency(e.db.Pool),
 		Gaps:            store.NewGaps(e.db.Pool),
-		Answerer:        answer.New(searcher, offline.NewEmbedder(storetest.VectorDims), e.chat(), answer.Config{}),
-	}, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit, SessionLifetime: e.sessionLifetime}, logger)
+		WidgetConfigs:   store.NewWidgetConfigs(e.db.Pool),
+		Feedback:        store.NewFeedback(e.db.Pool),
+		Answerer:        answer.New(searcher, offline.NewEmbedder(storetest.VectorDims), e.chat(), answer.Config{Extractive: isExtractive(e.chat())}),
+	}, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit, SessionLifetime: e.sessionLifetime,
+		WidgetHosts: e.widgetHosts}, logger)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -120,6 +125,12 @@ func (e *env) chat() llm.ChatModel {
 		return e.chatModel
 	}
 	return offline.NewAnswerer(offline.AnswererConfig{})
+}
+
+// isExtractive reports the offline answerer, which the answer engine is told about (cmd does the same).
+func isExtractive(chat llm.ChatModel) bool {
+	_, ok := chat.(*offline.Answerer)
+	return ok
 }
 
 func (e *env) newTenant(name string, origins ...string) tenant {

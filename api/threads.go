@@ -20,6 +20,8 @@ type Threads interface {
 	AddMessage(ctx context.Context, t lorebase.Thread, m lorebase.Message, extend time.Duration) (lorebase.Message, *time.Time, error)
 	Messages(ctx context.Context, threadID string, page lorebase.Page) ([]lorebase.Message, int, error)
 	Recent(ctx context.Context, threadID string, n int) ([]lorebase.Message, error)
+	MergeMetadata(ctx context.Context, orgID, kind, id string, patch map[string]json.RawMessage, maxBytes int) (lorebase.Thread, error)
+	MessageWithThread(ctx context.Context, orgID, id string) (lorebase.Message, lorebase.Thread, error)
 }
 
 // Contexts stores user contexts.
@@ -38,7 +40,10 @@ type Answerer interface {
 
 // Idempotency remembers replies by Idempotency-Key.
 type Idempotency interface {
-	Claim(ctx context.Context, orgID, key, requestHash string) (int, int, json.RawMessage, error)
+	// Claim records a key for a request. It returns the status and body of an earlier reply to
+	// replay (status 0: first use, go ahead, then Complete), an error of kind ErrConflict while
+	// the first request still runs, or of kind ErrInvalid when the key came with another request.
+	Claim(ctx context.Context, orgID, key, requestHash string) (int, json.RawMessage, error)
 	Complete(ctx context.Context, orgID, key string, status int, response any) error
 	Release(ctx context.Context, orgID, key string) error
 }
@@ -68,6 +73,7 @@ type conversationInput struct {
 // sessionView and conversationView are the thread as each API shows it.
 type sessionView struct {
 	ID           string          `json:"id"`
+	SessionID    string          `json:"session_id" doc:"the same as id, for widgets that read session_id"`
 	AssistantID  string          `json:"assistant_id"`
 	VisitorID    string          `json:"visitor_id"`
 	Locale       string          `json:"locale"`
@@ -93,7 +99,7 @@ type conversationView struct {
 
 func viewOf(t lorebase.Thread) any {
 	if t.Kind == lorebase.ThreadSession {
-		return sessionView{ID: t.ID, AssistantID: t.AssistantID, VisitorID: t.VisitorID, Locale: t.Locale, Metadata: t.Metadata,
+		return sessionView{ID: t.ID, SessionID: t.ID, AssistantID: t.AssistantID, VisitorID: t.VisitorID, Locale: t.Locale, Metadata: t.Metadata,
 			ExpiresAt: t.ExpiresAt, MessageCount: t.MessageCount, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 	}
 	return conversationView{ID: t.ID, AssistantID: t.AssistantID, CustomerID: t.CustomerID, Title: t.Title, Locale: t.Locale,
@@ -203,7 +209,7 @@ func (s *Server) thread(r *http.Request, kind string) (lorebase.Thread, error) {
 		return t, lorebase.ErrNotFound // a widget token cannot even learn that another visitor's session exists
 	}
 	if t.ExpiresAt != nil && time.Now().After(*t.ExpiresAt) {
-		return t, errorf(http.StatusGone, "Session expired - open a new session")
+		return t, lorebase.Errorf(lorebase.ErrGone, "Session expired - open a new session")
 	}
 	return t, nil
 }
@@ -251,7 +257,9 @@ func (s *Server) listMessages(kind string) func(w http.ResponseWriter, r *http.R
 		if err != nil {
 			return err
 		}
-		writeData(w, http.StatusOK, listData[lorebase.Message]{Items: nonNil(items), Total: total, Page: page.Page, PageSize: page.PageSize})
+		items = nonNil(items)
+		writeData(w, http.StatusOK, messagePage{listData: listData[lorebase.Message]{Items: items, Total: total, Page: page.Page, PageSize: page.PageSize},
+			Messages: items})
 		return nil
 	}
 }
@@ -280,4 +288,11 @@ func (s *Server) traitsFor(ctx context.Context, t lorebase.Thread) json.RawMessa
 		}
 	}
 	return nil
+}
+
+// messagePage is a page of a thread's messages: the list shape, plus the same array as
+// messages, which widgets read.
+type messagePage struct {
+	listData[lorebase.Message]
+	Messages []lorebase.Message `json:"messages" doc:"the same messages as items"`
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lorebase/lorebase/answer"
 	"github.com/lorebase/lorebase/ingest/chunk"
 	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/store/storetest"
@@ -78,6 +79,9 @@ func setup(t *testing.T, progress Progress) (Deps, *storetest.DB) {
 		Progress: progress}, db
 }
 
+// extractive tells the engine that setup's chat model is the offline extractive answerer.
+var extractive = answer.Config{Extractive: true}
+
 // assertNothingLeft checks that a run left no organization, item, chunk or waiting job behind.
 func assertNothingLeft(t *testing.T, db *storetest.DB) {
 	t.Helper()
@@ -128,7 +132,7 @@ func TestGuard(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				runner, err := New(deps, Config{Modes: []string{"lexical", "vector", "hybrid"}})
+				runner, err := New(deps, Config{Modes: []string{"lexical", "vector", "hybrid"}, Answer: extractive})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -221,7 +225,7 @@ func TestInterruptedRunLeavesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			runner, err := New(deps, Config{})
+			runner, err := New(deps, Config{Answer: extractive})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -196,39 +195,4 @@ func (r *run) failedDocuments(ctx context.Context, items *store.Knowledge) ([]Fa
 			return out, nil
 		}
 	}
-}
-
-// cancelUnfinished deletes the items still pending or processing through worker.Knowledge,
-// which cancels their jobs in the same transaction.
-func (r *run) cancelUnfinished(ctx context.Context) error {
-	inserter, err := worker.NewInsertClient(r.deps.Pool, r.deps.Logger)
-	if err != nil {
-		return err
-	}
-	knowledge, items := worker.NewKnowledge(r.deps.Pool, inserter), store.NewKnowledge(r.deps.Pool)
-	for _, status := range []string{lorebase.StatusPending, lorebase.StatusProcessing} {
-		for {
-			list, _, err := items.List(ctx, r.org, lorebase.KnowledgeFilter{Status: status}, lorebase.Page{Page: 1, PageSize: 200})
-			if err != nil {
-				return err
-			}
-			if len(list) == 0 {
-				break
-			}
-			g, gctx := errgroup.WithContext(ctx)
-			g.SetLimit(4)
-			for _, it := range list {
-				g.Go(func() error {
-					if err := knowledge.Delete(gctx, r.org, it.ID); err != nil && !errors.Is(err, lorebase.ErrNotFound) {
-						return err
-					}
-					return nil
-				})
-			}
-			if err := g.Wait(); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }

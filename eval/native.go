@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/lorebase/lorebase/llm/offline"
+	"github.com/lorebase/lorebase/textkit"
 )
 
 // native reads the project's own question sets (testdata/eval/<set>/):
@@ -123,7 +123,7 @@ func (n *native) Questions() iter.Seq2[Question, error] {
 				return
 			}
 			out := Question{ID: q.ID, Text: q.Question, Answers: q.Answers, Relevant: q.Sources, FAQ: q.FAQ, Kind: q.Kind, History: q.History,
-				Language: normalizeLanguage(cmp.Or(q.Language, offline.DetectLanguage(q.Question), "en"))}
+				Language: normalizeLanguage(cmp.Or(q.Language, textkit.DetectLanguage(q.Question), "en"))}
 			out.Answerable = len(q.Answers) > 0 || len(q.Sources) > 0
 			if q.Answerable != nil {
 				out.Answerable = *q.Answerable

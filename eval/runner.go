@@ -19,6 +19,7 @@ import (
 	"github.com/lorebase/lorebase/llm"
 	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/store"
+	"github.com/lorebase/lorebase/worker"
 )
 
 // Defaults.
@@ -171,14 +172,18 @@ type run struct {
 	stopOnce      func()                        // stops the in-process workers, if running
 }
 
-// cleanup stops the workers, cancels the jobs of items still waiting (a job must not outlive
+// cleanup stops the workers, cancels the jobs River has not finished (a job must not outlive
 // its item, or River retries it for nothing) and deletes the organization, which cascades to
 // its assistants, items and chunks.
 func (r *run) cleanup(ctx context.Context) error {
 	if r.stopOnce != nil {
 		r.stopOnce()
 	}
-	if err := r.cancelUnfinished(ctx); err != nil {
+	inserter, err := worker.NewInsertClient(r.deps.Pool, r.deps.Logger)
+	if err != nil {
+		return err
+	}
+	if err := worker.NewKnowledge(r.deps.Pool, inserter).CancelJobs(ctx, r.org); err != nil {
 		return err
 	}
 	return store.NewOrganizations(r.deps.Pool).Delete(ctx, r.org)

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/lorebase/lorebase/llm/offline"
+	"github.com/lorebase/lorebase/textkit"
 )
 
 // squad reads SQuAD v1.1 JSON: every paragraph becomes a document (id "<title>#<n>"), every
@@ -37,7 +37,7 @@ func openSQuAD(path, language string) (*squad, error) {
 				return nil, err
 			}
 			if len(a.Paragraphs) > 0 {
-				s.language = offline.DetectLanguage(a.Paragraphs[0].Context)
+				s.language = textkit.DetectLanguage(a.Paragraphs[0].Context)
 			}
 			break
 		}

@@ -2,10 +2,10 @@ package retrieval
 
 import (
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/lorebase/lorebase/textkit"
 )
 
 // configByLanguage maps ISO 639-1 codes to the text search configurations PostgreSQL 13+ ships
@@ -65,7 +65,7 @@ func PrepareText(text, lang string) string {
 	if !norm.NFKC.IsNormalString(text) {
 		text = norm.NFKC.String(text)
 	}
-	if !hasCJK(text) {
+	if !textkit.HasCJK(text) {
 		return text
 	}
 	var b strings.Builder
@@ -90,7 +90,7 @@ func PrepareText(text, lang string) string {
 		run = run[:0]
 	}
 	for _, r := range text {
-		if isCJK(r) {
+		if textkit.IsCJK(r) {
 			run = append(run, r)
 			continue
 		}
@@ -99,27 +99,4 @@ func PrepareText(text, lang string) string {
 	}
 	flush()
 	return b.String()
-}
-
-func hasCJK(s string) bool {
-	for i := 0; i < len(s); {
-		if s[i] < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if isCJK(r) {
-			return true
-		}
-		i += n
-	}
-	return false
-}
-
-// isCJK reports letters of scripts written without spaces between words (Han, kana) and Hangul,
-// whose space-separated words carry attached particles, so bigrams match better than words.
-func isCJK(r rune) bool {
-	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
-		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r) ||
-		r == 'ー' // prolonged sound mark, written inside katakana words but of Common script
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what lorebase needs on a Debian 12 machine, idempotently: PostgreSQL 15 server,
 # pgvector built from Debian's own source package (Debian 12 does not package it), poppler-utils
-# for the PDF reference tests, and the Go modules. Each step is skipped when already satisfied,
-# so running it before every start or test run costs almost nothing.
+# for the PDF reference tests, Chromium for the browser widget test, and the Go modules. Each
+# step is skipped when already satisfied, so running it before every start or test run costs
+# almost nothing.
 set -euo pipefail
 
 PG_MAJOR=${PG_MAJOR:-15}
@@ -27,7 +28,7 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-apt_install "postgresql-$PG_MAJOR" "postgresql-client-$PG_MAJOR" poppler-utils ca-certificates
+apt_install "postgresql-$PG_MAJOR" "postgresql-client-$PG_MAJOR" poppler-utils ca-certificates chromium
 
 sharedir() { "$PG_CONFIG" --sharedir 2>/dev/null || echo "/usr/share/postgresql/$PG_MAJOR"; }
 

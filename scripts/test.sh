@@ -20,6 +20,10 @@ stop_test_cluster() {
 }
 trap stop_test_cluster EXIT
 # Every fuzz target briefly (a finding fails the run; Go saves the input under testdata/fuzz),
-# then the whole suite, whose summary is the last thing printed.
+# then the whole suite. scripts/testreport prints go test's usual output from its -json stream,
+# then the slowest tests and packages, and last the package result lines (ok/FAIL) again, so
+# the summary is still the last thing printed; the exit status is go test's.
 bash scripts/fuzz.sh "${FUZZTIME:-5s}"
-go test -count=1 -timeout 30m "$@" ./...
+report="$(mktemp -d)/testreport"
+go build -o "$report" ./scripts/testreport
+go test -count=1 -timeout 30m -json "$@" ./... 2>&1 | "$report" -top "${SLOWEST:-25}"

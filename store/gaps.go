@@ -23,7 +23,7 @@ VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6)`, orgID, g.AssistantID, g.Thr
 
 // List returns one page of gaps, newest first.
 func (s *Gaps) List(ctx context.Context, orgID string, page lorebase.Page) ([]lorebase.KnowledgeGap, int, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, assistant_id::text, thread_id::text, question, language, best_score, created_at, count(*) OVER ()
+	rows, err := s.pool.Query(ctx, `SELECT id, assistant_id::text, thread_id::text, question, language, best_score, reason, message_id::text, comment, created_at, count(*) OVER ()
 FROM knowledge_gaps WHERE organization_id = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`, orgID, page.PageSize, page.Offset())
 	if err != nil {
 		return nil, 0, Translate(err)
@@ -33,7 +33,7 @@ FROM knowledge_gaps WHERE organization_id = $1 ORDER BY created_at DESC, id LIMI
 	total := 0
 	for rows.Next() {
 		var g lorebase.KnowledgeGap
-		if err := rows.Scan(&g.ID, &g.AssistantID, &g.ThreadID, &g.Question, &g.Language, &g.BestScore, &g.CreatedAt, &total); err != nil {
+		if err := rows.Scan(&g.ID, &g.AssistantID, &g.ThreadID, &g.Question, &g.Language, &g.BestScore, &g.Reason, &g.MessageID, &g.Comment, &g.CreatedAt, &total); err != nil {
 			return nil, 0, err
 		}
 		out = append(out, g)

@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/lorebase/lorebase"
 )
 
 // Idempotency remembers the replies of POSTs sent with an Idempotency-Key for a day.
@@ -12,14 +15,6 @@ type Idempotency struct{ pool *pgxpool.Pool }
 
 // NewIdempotency returns the store.
 func NewIdempotency(pool *pgxpool.Pool) *Idempotency { return &Idempotency{pool: pool} }
-
-// Claim outcomes.
-const (
-	ClaimNew      = iota // first use: go ahead, then Complete
-	ClaimReplay          // answered before: the stored reply is returned
-	ClaimBusy            // the first request is still running
-	ClaimMismatch        // same key, different request
-)
 
 const claimKey = `WITH ins AS (
     INSERT INTO idempotency_keys (organization_id, key, request_hash) VALUES ($1, $2, $3)
@@ -30,24 +25,30 @@ UNION ALL
 SELECT false, request_hash, status_code, response FROM idempotency_keys WHERE organization_id = $1 AND key = $2
 LIMIT 1`
 
-// Claim records a key for a request, or reports what happened to it before.
-func (s *Idempotency) Claim(ctx context.Context, orgID, key, requestHash string) (int, int, json.RawMessage, error) {
+// Claim records a key for a request, or reports what happened to it before: the status and
+// body of the reply to replay (status 0 on first use: go ahead, then Complete), an error of kind
+// lorebase.ErrConflict while the first request is still running, or of kind lorebase.ErrInvalid
+// when the key was used for a different request.
+func (s *Idempotency) Claim(ctx context.Context, orgID, key, requestHash string) (int, json.RawMessage, error) {
 	var fresh bool
 	var hash string
 	var status *int
 	var resp []byte
-	if err := s.pool.QueryRow(ctx, claimKey, orgID, key, requestHash).Scan(&fresh, &hash, &status, &resp); err != nil {
-		return 0, 0, nil, Translate(err)
+	err := insertOrSelect(func() error {
+		return s.pool.QueryRow(ctx, claimKey, orgID, key, requestHash).Scan(&fresh, &hash, &status, &resp)
+	})
+	if err != nil {
+		return 0, nil, Translate(err)
 	}
 	switch {
 	case fresh:
-		return ClaimNew, 0, nil, nil
+		return 0, nil, nil
 	case hash != requestHash:
-		return ClaimMismatch, 0, nil, nil
+		return 0, nil, fmt.Errorf("%w: idempotency key %q was used for a different request", lorebase.ErrInvalid, key)
 	case status == nil:
-		return ClaimBusy, 0, nil, nil
+		return 0, nil, fmt.Errorf("%w: the request with idempotency key %q is still running", lorebase.ErrConflict, key)
 	}
-	return ClaimReplay, *status, resp, nil
+	return *status, resp, nil
 }
 
 // Complete stores the reply for the key.

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -20,6 +22,24 @@ func SigningKey(ctx context.Context, pool *pgxpool.Pool) ([]byte, error) {
 		return nil, err
 	}
 	var key []byte
-	err := pool.QueryRow(ctx, ensureSetting, "widget_jwt_key", fresh).Scan(&key)
-	return key, err
+	err := insertOrSelect(func() error {
+		return pool.QueryRow(ctx, ensureSetting, "widget_jwt_key", fresh).Scan(&key)
+	})
+	return key, Translate(err)
+}
+
+// insertOrSelect runs an "INSERT ... ON CONFLICT DO NOTHING RETURNING, else SELECT" query
+// again when it found no row. That happens when another transaction inserted the same key
+// concurrently: the INSERT waits for it and then does nothing, but the SELECT reads the
+// statement's snapshot, taken before the other commit. A second run sees the committed row.
+// (Two replicas starting on a fresh database race like this for the signing key.)
+func insertOrSelect(query func() error) error {
+	err := query()
+	for range 2 {
+		if !errors.Is(err, pgx.ErrNoRows) {
+			break
+		}
+		err = query()
+	}
+	return err
 }

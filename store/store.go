@@ -83,14 +83,18 @@ func EnsureExtension(ctx context.Context, databaseURL string) error {
 	return nil
 }
 
-// Translate maps database errors to domain kinds: no rows → not found, unique violation →
-// conflict, foreign-key, check and data errors → invalid. Other errors pass through.
+// Translate maps database errors to domain kinds: no rows → not found, a database that cannot
+// be reached → unavailable, unique violation → conflict, foreign-key, check and data errors →
+// invalid. Other errors pass through.
 func Translate(err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("%w", lorebase.ErrNotFound)
+	}
+	if IsUnavailable(err) {
+		return fmt.Errorf("%w: %w", lorebase.ErrUnavailable, err)
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {

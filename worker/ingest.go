@@ -14,9 +14,9 @@ import (
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/ingest/chunk"
 	"github.com/lorebase/lorebase/ingest/pipeline"
-	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/store"
+	"github.com/lorebase/lorebase/textkit"
 )
 
 // ingestor holds what every ingestion job shares: loading the item, reporting progress,
@@ -59,7 +59,14 @@ func (in *ingestor) run(ctx context.Context, job *attempts, args ItemJob, body f
 	case err == nil || errors.Is(err, store.ErrStale):
 		return nil
 	case ctx.Err() != nil:
-		return err // cancelled or timed out: River retries (or the item was deleted)
+		// Cancelled or timed out. The chunks' commit may still have landed: a cancellation that
+		// arrives while COMMIT is in flight makes pgx report an error for a transaction the
+		// server committed. Then the work is done and the job must complete; retrying it would
+		// redo the item, and a job left to retry outlives a cleanup that trusts the status.
+		if in.committed(ctx, it) {
+			return nil
+		}
+		return err // River retries (or the item was deleted)
 	}
 	var perm *permanentError
 	if errors.As(err, &perm) || job.attempt >= job.maxAttempts {
@@ -73,6 +80,15 @@ func (in *ingestor) run(ctx context.Context, job *attempts, args ItemJob, body f
 		}
 	}
 	return err
+}
+
+// committed reports whether the item is ready at the job's generation, checked outside the
+// job's (cancelled) context.
+func (in *ingestor) committed(ctx context.Context, it lorebase.KnowledgeItem) bool {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	cur, err := in.items.Load(cctx, it.ID, it.Generation)
+	return err == nil && cur.Status == lorebase.StatusReady
 }
 
 // attempts carries the attempt counters run needs from River's job.
@@ -148,5 +164,5 @@ func languageOf(it lorebase.KnowledgeItem, sample string) string {
 	if it.Language != "" {
 		return it.Language
 	}
-	return offline.DetectLanguage(sample)
+	return textkit.DetectLanguage(sample)
 }

@@ -101,6 +101,33 @@ func (k *Knowledge) Delete(ctx context.Context, orgID, id string) error {
 	})
 }
 
+// unfinishedJobs are the jobs of an organization's items that River has not finalised.
+const unfinishedJobs = `SELECT j.id FROM river_job j JOIN knowledge_items k ON k.job_id = j.id
+WHERE k.organization_id = $1 AND j.state NOT IN ('completed', 'cancelled', 'discarded')`
+
+// CancelJobs cancels every job of an organization's items that River has not finished, whatever
+// the items' statuses say, so that deleting the organization (which cascades to its items but
+// not to River's jobs) leaves no job behind. An item's status and its job's state change in
+// different transactions, so the status alone cannot tell which jobs are still waiting.
+func (k *Knowledge) CancelJobs(ctx context.Context, orgID string) error {
+	return pgx.BeginFunc(ctx, k.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, unfinishedJobs, orgID)
+		if err != nil {
+			return store.Translate(err)
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return store.Translate(err)
+		}
+		for _, id := range ids {
+			if _, err := k.river.JobCancelTx(ctx, tx, id); err != nil && !isJobNotFound(err) {
+				return fmt.Errorf("cancel job %d: %w", id, err)
+			}
+		}
+		return nil
+	})
+}
+
 // enqueue queues the job for the item's current generation; incremental applies to crawls
 // (send validators, skip unchanged pages) and is ignored for other types.
 func (k *Knowledge) enqueue(ctx context.Context, tx pgx.Tx, it lorebase.KnowledgeItem, incremental bool) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/lorebase/lorebase/answer"
 	"github.com/lorebase/lorebase/eval"
 )
 
@@ -152,7 +153,8 @@ func runEval(cmd *cobra.Command, opts *globalOptions, eo *evalOptions, path stri
 		deps.Progress = &progressBar{w: os.Stderr}
 	}
 	runner, err := eval.New(deps, eval.Config{Mode: eo.mode, Modes: modes, K: eo.k, Depth: eo.depth, Sample: eo.sample, Seed: eo.seed,
-		Concurrency: eo.concurrency, Workers: eo.workers, Language: eo.language, Keep: eo.keep})
+		Concurrency: eo.concurrency, Workers: eo.workers, Language: eo.language, Keep: eo.keep,
+		Answer: answer.Config{Extractive: extractive(chat)}})
 	if err != nil {
 		return err
 	}

@@ -97,6 +97,13 @@ func (o *modelOptions) newEmbedder(cmd *cobra.Command) (llm.Embedder, error) {
 	return e, nil
 }
 
+// extractive reports the built-in extractive answerer, which the answer engine must know about
+// (it only quotes, so it neither rewrites follow-ups nor rephrases curated answers).
+func extractive(chat llm.ChatModel) bool {
+	_, ok := chat.(*offline.Answerer)
+	return ok
+}
+
 // newChatModel builds the configured chat model.
 func (o *modelOptions) newChatModel() (llm.ChatModel, error) {
 	remote, err := o.use(o.llm)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ type serveOptions struct {
 	listen          string
 	jwtKey          string
 	corsOrigins     string
+	widgetHosts     string
 	trustProxy      bool
 	uploadLimitMB   int
 	sessionLifetime time.Duration
@@ -40,6 +42,8 @@ func (o *serveOptions) register(cmd *cobra.Command) {
 		"widget-token signing key, at least 32 bytes, raw or hex or base64 ($LOREBASE_JWT_KEY); empty: a key generated once and kept in the database")
 	f.StringVar(&o.corsOrigins, "cors-origins", os.Getenv("LOREBASE_CORS_ORIGINS"),
 		"extra comma-separated CORS origins besides every client's allowed origins ($LOREBASE_CORS_ORIGINS)")
+	f.StringVar(&o.widgetHosts, "widget-hosts", os.Getenv("LOREBASE_WIDGET_HOSTS"),
+		"comma-separated origins that serve chat-widget iframes, e.g. https://widget.example; their requests get CORS and name the embedding page in X-Embed-Origin ($LOREBASE_WIDGET_HOSTS)")
 	f.BoolVar(&o.trustProxy, "trust-proxy", envBool("LOREBASE_TRUST_PROXY"), "take client IPs from X-Forwarded-For ($LOREBASE_TRUST_PROXY)")
 	f.IntVar(&o.uploadLimitMB, "upload-limit-mb", 50, "largest knowledge file upload, in MiB")
 	f.DurationVar(&o.sessionLifetime, "session-lifetime", 30*time.Minute, "how long an idle visitor session lives; each message extends it")
@@ -156,14 +160,13 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		return nil, err
 	}
 	logger.Info("chat model", slog.String("model", chat.Name()))
-	var origins []string
-	for _, o := range strings.Split(so.corsOrigins, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			origins = append(origins, o)
-		}
+	origins := commaList(so.corsOrigins)
+	widgetHosts, err := widgetHostList(so.widgetHosts)
+	if err != nil {
+		return nil, err
 	}
 	return api.New(api.Deps{
-		Pool:            db.Pool,
+		Database:        store.NewDatabase(db.Pool),
 		Orgs:            store.NewOrganizations(db.Pool),
 		Limiter:         store.NewRateLimiter(db.Pool),
 		Assistants:      store.NewAssistants(db.Pool),
@@ -173,9 +176,11 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		Contexts:        store.NewContexts(db.Pool),
 		Idempotency:     store.NewIdempotency(db.Pool),
 		Gaps:            store.NewGaps(db.Pool),
-		Answerer:        answer.New(searcher, embedder, chat, answer.Config{}),
+		WidgetConfigs:   store.NewWidgetConfigs(db.Pool),
+		Feedback:        store.NewFeedback(db.Pool),
+		Answerer:        answer.New(searcher, embedder, chat, answer.Config{Extractive: extractive(chat)}),
 	}, api.Config{
-		JWTKey: key, CORSOrigins: origins, TrustProxy: so.trustProxy,
+		JWTKey: key, CORSOrigins: origins, WidgetHosts: widgetHosts, TrustProxy: so.trustProxy,
 		UploadLimit: int64(so.uploadLimitMB) << 20, SessionLifetime: so.sessionLifetime,
 	}, logger)
 }
@@ -195,4 +200,29 @@ func signingKey(ctx context.Context, db *database, configured string) ([]byte, e
 		return nil, fmt.Errorf("--jwt-key must be at least 32 bytes")
 	}
 	return []byte(configured), nil
+}
+
+// commaList splits a comma-separated flag value, dropping empty entries.
+func commaList(s string) []string {
+	var out []string
+	for _, o := range strings.Split(s, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// widgetHostList reads --widget-hosts: each entry must be an origin (scheme://host[:port],
+// no path), because browsers send exactly that in Origin.
+func widgetHostList(s string) ([]string, error) {
+	hosts := commaList(s)
+	for i, h := range hosts {
+		u, err := url.Parse(h)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.TrimSuffix(u.Path, "/") != "" || u.RawQuery != "" {
+			return nil, fmt.Errorf("--widget-hosts: %q is not an origin such as https://widget.example", h)
+		}
+		hosts[i] = store.NormalizeOrigin(h)
+	}
+	return hosts, nil
 }

@@ -5,8 +5,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/lorebase/lorebase/textkit"
 )
 
 // This file turns a page's glyphs into lines in reading order. Every threshold is relative to
@@ -365,9 +366,10 @@ func needsSpace(a, b glyph) bool {
 	return gap > thr*em
 }
 
+// isCJK reports CJK letters and the CJK punctuation and full-width forms set between them:
+// a gap between two of these is not a word space.
 func isCJK(r rune) bool {
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) ||
-		(r >= 0x3000 && r <= 0x303f) || (r >= 0xff00 && r <= 0xffef)
+	return textkit.IsCJK(r) || textkit.IsCJKPunct(r)
 }
 
 // readingOrder sorts lines top to bottom. With two columns, the page is read in bands: lines

@@ -1,36 +1,20 @@
 package offline
 
 import (
-	"cmp"
 	"context"
 	"math"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/lorebase/lorebase/llm"
+	"github.com/lorebase/lorebase/textkit"
 )
 
 // AnswererName is what Name reports and what responses record as their model.
 const AnswererName = "lorebase-extractive-v1"
 
-// Defaults for AnswererConfig, measured on XQuAD (answer_quality_test.go): at 0.15 coverage the
-// gold paragraph is answered for ~94% of English questions, an unrelated one for ~3%.
-const (
-	MaxSentencesDefault = 3
-	MaxRunesDefault     = 600
-	MinCoverageDefault  = 0.15
-	companionDefault    = 0.6
-	rankPenaltyDefault  = 0.05
-)
-
-// AnswererConfig tunes extraction; zero values take the defaults.
-type AnswererConfig struct {
-	MaxSentences int     // sentences per answer, 1–3 is readable
-	MaxRunes     int     // length cap of the quoted text
-	MinCoverage  float64 // below this share of the question's weight, answer nothing
-	Companion    float64 // a further sentence must score at least this share of the best one
-	RankPenalty  float64 // per-rank discount of passages after the first
-}
+// AnswererConfig tunes extraction; zero values take the defaults (textkit.MaxSentencesDefault, ...).
+type AnswererConfig = textkit.ExtractConfig
 
 // Answerer is an extractive llm.ChatModel: it quotes sentences from the request's passages and
 // never writes text of its own. It is safe for concurrent use.
@@ -42,13 +26,17 @@ var _ llm.ChatModel = (*Answerer)(nil)
 
 // NewAnswerer returns an Answerer; zero or negative config fields take the defaults.
 func NewAnswerer(cfg AnswererConfig) *Answerer {
-	pos := func(x float64) float64 { return max(x, 0) }
-	cfg.MaxSentences = cmp.Or(max(cfg.MaxSentences, 0), MaxSentencesDefault)
-	cfg.MaxRunes = max(cmp.Or(max(cfg.MaxRunes, 0), MaxRunesDefault), 20)
-	cfg.MinCoverage = cmp.Or(pos(cfg.MinCoverage), MinCoverageDefault)
-	cfg.Companion = cmp.Or(pos(cfg.Companion), companionDefault)
-	cfg.RankPenalty = cmp.Or(pos(cfg.RankPenalty), rankPenaltyDefault)
-	return &Answerer{cfg: cfg}
+	return &Answerer{cfg: cfg.WithDefaults()}
+}
+
+// Extract quotes the sentences of passages that best answer question (textkit.Extract with the
+// answerer's configuration).
+func (a *Answerer) Extract(question string, passages []llm.Passage) textkit.Extraction {
+	ps := make([]textkit.Passage, len(passages))
+	for i, p := range passages {
+		ps[i] = textkit.Passage{N: p.N, Text: p.Text}
+	}
+	return textkit.Extract(question, ps, a.cfg)
 }
 
 // Name returns AnswererName.
@@ -97,16 +85,16 @@ func question(req llm.ChatRequest) string {
 func usage(req llm.ChatRequest, answer string) llm.Usage {
 	words := 0
 	for _, m := range req.Messages {
-		words += countWords(m.Content)
+		words += textkit.CountWords(m.Content)
 	}
 	if len(req.Messages) == 0 {
-		words += countWords(req.Question)
+		words += textkit.CountWords(req.Question)
 		for _, p := range req.Passages {
-			words += countWords(p.Title) + countWords(p.Text)
+			words += textkit.CountWords(p.Title) + textkit.CountWords(p.Text)
 		}
 	}
 	est := func(n int) int { return int(math.Ceil(float64(n) * 1.3)) }
-	return llm.Usage{PromptTokens: est(words), CompletionTokens: est(countWords(answer))}
+	return llm.Usage{PromptTokens: est(words), CompletionTokens: est(textkit.CountWords(answer))}
 }
 
 // streamPieces splits s into words with their trailing spaces, and CJK text into characters,
@@ -117,14 +105,14 @@ func streamPieces(s string) []string {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		end := i + size
-		if isCJK(r) {
+		if textkit.IsCJK(r) {
 			if i > start {
 				out = append(out, s[start:i])
 			}
 			// keep the punctuation right after a CJK character in the same piece
 			for end < len(s) {
 				r2, s2 := utf8.DecodeRuneInString(s[end:])
-				if isCJK(r2) || unicode.IsLetter(r2) || unicode.IsDigit(r2) || unicode.IsSpace(r2) {
+				if textkit.IsCJK(r2) || unicode.IsLetter(r2) || unicode.IsDigit(r2) || unicode.IsSpace(r2) {
 					break
 				}
 				end += s2

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lorebase/lorebase/llm"
+	"github.com/lorebase/lorebase/textkit"
 )
 
 var pricing = []llm.Passage{
@@ -79,8 +80,8 @@ func TestExtract(t *testing.T) {
 // TestExtractOnlyQuotes checks the answerer never invents: every sentence is in a passage.
 func TestExtractOnlyQuotes(t *testing.T) {
 	got := NewAnswerer(AnswererConfig{}).Extract("SSO audit logs Pro plan price", pricing)
-	if len(got.Sentences) < 2 || len(got.Sentences) > MaxSentencesDefault {
-		t.Fatalf("want 2–%d sentences, got %+v", MaxSentencesDefault, got.Sentences)
+	if len(got.Sentences) < 2 || len(got.Sentences) > textkit.MaxSentencesDefault {
+		t.Fatalf("want 2–%d sentences, got %+v", textkit.MaxSentencesDefault, got.Sentences)
 	}
 	for _, s := range got.Sentences {
 		if !strings.Contains(pricing[s.PassageN-1].Text, s.Text) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lorebase/lorebase/internal/xquad"
 	"github.com/lorebase/lorebase/llm"
 )
 
@@ -12,7 +13,7 @@ import (
 // synthetic support text, so the benchmark runs anywhere.
 func benchChunks(b *testing.B) []string {
 	var words []string
-	if set, err := readXQuAD("en"); err == nil {
+	if set, err := xquad.Read("en"); err == nil {
 		words = strings.Fields(strings.Join(set.Paragraphs, " "))
 	} else {
 		words = strings.Fields(strings.Repeat("The Pro plan costs $20 per user per month and includes single sign-on, audit logs and priority support. ", 400))

@@ -32,8 +32,7 @@
 // bigrams for CJK) and returns them verbatim with [N] citations. It never writes text of its own;
 // when nothing overlaps the question it returns empty content so the caller can abstain.
 //
-// # Helpers
-//
-// [Rewrite] turns a follow-up question into a standalone search query using the previous user
-// turns, and [DetectLanguage] guesses a text's language from its script and stop words.
+// The text processing both models build on (normalisation, tokens, stop words, stemming,
+// language detection, sentence splitting, the sentence scorer) lives in package textkit, which
+// the rest of lorebase uses too; this package holds only the two models.
 package offline

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
+
+	"github.com/lorebase/lorebase/textkit"
 )
 
 const (
@@ -89,17 +91,17 @@ func (e *Embedder) embed(text string) []float32 {
 	fs := e.pool.Get().(*featureSet)
 	defer func() { fs.reset(); e.pool.Put(fs) }()
 
-	toks := tokenize(text)
+	toks := textkit.Tokenize(text)
 	words := make([]string, len(toks))
 	for i, t := range toks {
-		words[i] = fold(t.text)
+		words[i] = textkit.Fold(t.Text)
 	}
-	stops := stopSet(detectLatin(words, nil))
+	stops := textkit.StopWords(textkit.DetectLatin(words, nil))
 
 	prevWord, prevStop := "", true
 	for i, t := range toks {
 		w := words[i]
-		if t.cjk {
+		if t.CJK {
 			fs.addCJK(w)
 			prevWord = ""
 			continue
@@ -110,12 +112,12 @@ func (e *Embedder) embed(text string) []float32 {
 			wt *= weightStopWord
 		}
 		fs.add(hashFinish(hashAdd(hashStart(kindWord), w)), wt)
-		if prevWord != "" && !t.brk && !(stop && prevStop) {
+		if prevWord != "" && !t.Break && !(stop && prevStop) {
 			h := hashAdd(hashStart(kindBigram), prevWord)
 			h = hashAdd(hashAddByte(h, ' '), w)
 			fs.add(hashFinish(h), weightBigram)
 		}
-		if !stop && !isDigits(w) {
+		if !stop && !textkit.IsDigits(w) {
 			fs.addNgrams(w)
 		}
 		prevWord, prevStop = w, stop

@@ -1,6 +1,10 @@
-package offline
+package textkit
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/lorebase/lorebase/internal/xquad"
+)
 
 func TestDetectLanguage(t *testing.T) {
 	tests := []struct{ text, want string }{
@@ -32,7 +36,7 @@ func TestDetectLanguage(t *testing.T) {
 // TestDetectLanguageXQuAD checks the paragraphs of the parallel corpus are recognised.
 func TestDetectLanguageXQuAD(t *testing.T) {
 	for _, lang := range []string{"en", "de", "es", "ru", "zh"} {
-		set := loadXQuAD(t, lang)
+		set := xquad.Load(t, lang)
 		right := 0
 		for _, p := range set.Paragraphs {
 			if DetectLanguage(p) == lang {

@@ -1,9 +1,7 @@
-package offline
+package textkit
 
 import (
 	"strings"
-
-	"github.com/lorebase/lorebase/llm"
 )
 
 // Rewrite limits: a question with more content words than followUpMaxContent stands alone
@@ -37,40 +35,40 @@ var followUpOpeners = []string{
 func setOf(list string) map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(list) {
-		m[fold(normalize(w))] = true
+		m[Fold(Normalize(w))] = true
 	}
 	return m
 }
 
 // Rewrite turns a follow-up question into a standalone search query by appending the content
-// words of the previous user turn(s): "and how much does it cost?" after "Do you sell the Pro
+// words of the previous user turn(s), given oldest first in userTurns: "and how much does it cost?" after "Do you sell the Pro
 // plan?" becomes "and how much does it cost? sell Pro plan". It returns question unchanged when
 // it looks self-contained (several content words, no back-reference) or there is no history.
 // Retrieval only needs the right words present, so appending beats guessing a fluent sentence.
-func Rewrite(history []llm.Message, question string) string {
+func Rewrite(userTurns []string, question string) string {
 	q := strings.TrimSpace(question)
 	if q == "" || !isFollowUp(q) {
 		return question
 	}
 	have := map[string]bool{}
-	for _, t := range tokenize(q) {
-		have[fold(t.text)] = true
+	for _, t := range Tokenize(q) {
+		have[Fold(t.Text)] = true
 	}
 	var added []string
 	turns := 0
-	for i := len(history) - 1; i >= 0 && turns < rewriteMaxTurns && len(added) < rewriteMaxAdded; i-- {
-		m := history[i]
-		if m.Role != llm.RoleUser || strings.TrimSpace(m.Content) == q {
+	for i := len(userTurns) - 1; i >= 0 && turns < rewriteMaxTurns && len(added) < rewriteMaxAdded; i-- {
+		turn := userTurns[i]
+		if strings.TrimSpace(turn) == q {
 			continue // the current question may already be the last history entry
 		}
 		turns++
-		words := contentWords(m.Content, have)
+		words := contentWords(turn, have)
 		// the nearest turn's words come first, in their original order
 		if room := rewriteMaxAdded - len(added); len(words) > room {
 			words = words[:room]
 		}
 		added = append(added, words...)
-		if len(words) > 0 && !isFollowUp(m.Content) {
+		if len(words) > 0 && !isFollowUp(turn) {
 			break // a self-contained turn carries the whole topic
 		}
 	}
@@ -83,19 +81,19 @@ func Rewrite(history []llm.Message, question string) string {
 // isFollowUp reports a question that likely depends on earlier turns: it opens like a
 // continuation, or it is short and refers back or names almost nothing.
 func isFollowUp(q string) bool {
-	lower := strings.TrimLeft(fold(normalize(q)), " ¿¡\"'")
+	lower := strings.TrimLeft(Fold(Normalize(q)), " ¿¡\"'")
 	for _, o := range followUpOpeners {
 		if strings.HasPrefix(lower, strings.TrimLeft(o, "¿")) {
 			return true
 		}
 	}
 	content, back := 0, false
-	for _, t := range tokenize(q) {
-		w := fold(t.text)
+	for _, t := range Tokenize(q) {
+		w := Fold(t.Text)
 		switch {
 		case anaphora[w]:
 			back = true
-		case t.cjk || !allStopWords[w]:
+		case t.CJK || !allStopWords[w]:
 			content++
 		}
 	}
@@ -106,13 +104,13 @@ func isFollowUp(q string) bool {
 // already in have (which it extends), in order.
 func contentWords(text string, have map[string]bool) []string {
 	var out []string
-	for _, t := range tokenize(text) {
-		w := fold(t.text)
-		if have[w] || allStopWords[w] || anaphora[w] || (!t.cjk && len([]rune(w)) < 2) {
+	for _, t := range Tokenize(text) {
+		w := Fold(t.Text)
+		if have[w] || allStopWords[w] || anaphora[w] || (!t.CJK && len([]rune(w)) < 2) {
 			continue
 		}
 		have[w] = true
-		out = append(out, surface(text, t.text))
+		out = append(out, surface(text, t.Text))
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package offline
+package textkit
 
 import "strings"
 
@@ -46,17 +46,17 @@ var stopWordLists = map[string]string{
 		мой тем это эта эти сколько который которая которое которые которых году при`,
 }
 
-// stopWords maps each language to its folded stop-word set; allStopWords is their union, used
+// stopWordSets maps each language to its folded stop-word set; allStopWords is their union, used
 // when the language of a text is unknown; stopLangs maps a stop word to the bit set of its
 // languages (bit i for latinLanguages[i]), so detection costs one lookup per word.
-var stopWords, allStopWords, stopLangs = func() (map[string]map[string]bool, map[string]bool, map[string]uint8) {
+var stopWordSets, allStopWords, stopLangs = func() (map[string]map[string]bool, map[string]bool, map[string]uint8) {
 	per := make(map[string]map[string]bool, len(stopWordLists))
 	all := make(map[string]bool)
 	langs := make(map[string]uint8)
 	for lang, list := range stopWordLists {
 		set := make(map[string]bool)
 		for _, w := range strings.Fields(list) {
-			w = fold(normalize(w))
+			w = Fold(Normalize(w))
 			set[w] = true
 			all[w] = true
 			for i, l := range latinLanguages {
@@ -70,9 +70,10 @@ var stopWords, allStopWords, stopLangs = func() (map[string]map[string]bool, map
 	return per, all, langs
 }()
 
-// stopSet returns the stop words of lang, or of all languages when lang is unknown.
-func stopSet(lang string) map[string]bool {
-	if s, ok := stopWords[lang]; ok {
+// StopWords returns the folded stop words of lang, or of all languages when lang is unknown.
+// The map is shared: callers must not modify it.
+func StopWords(lang string) map[string]bool {
+	if s, ok := stopWordSets[lang]; ok {
 		return s
 	}
 	return allStopWords

@@ -1,4 +1,4 @@
-package offline
+package textkit
 
 import (
 	"strings"
@@ -23,7 +23,7 @@ var abbreviations = map[string]bool{
 // that start a new item (a capital, digit or bullet) or follow a finished line. Line breaks
 // inside a sentence, as in wrapped PDF text, are joined. Whitespace is collapsed and list bullets
 // dropped, so every sentence reads well when quoted on its own.
-func splitSentences(text string) []string {
+func SplitSentences(text string) []string {
 	var out []string
 	var cur strings.Builder
 	emit := func() {
@@ -145,5 +145,5 @@ func lineBreakEnds(text string, i int) bool {
 		return true
 	}
 	n, _ := utf8.DecodeRuneInString(rest)
-	return unicode.IsUpper(n) || unicode.IsDigit(n) || strings.ContainsRune("-*•·–—", n) || isCJK(n)
+	return unicode.IsUpper(n) || unicode.IsDigit(n) || strings.ContainsRune("-*•·–—", n) || IsCJK(n)
 }

@@ -1,4 +1,4 @@
-package offline
+package textkit
 
 import (
 	"reflect"
@@ -17,8 +17,8 @@ func TestFold(t *testing.T) {
 		"plain text": "plain text",
 	}
 	for in, want := range tests {
-		if got := fold(in); got != want {
-			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		if got := Fold(in); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -35,14 +35,14 @@ func TestTokenize(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var got []string
-		for _, tok := range tokenize(tc.in) {
-			got = append(got, tok.text)
+		for _, tok := range Tokenize(tc.in) {
+			got = append(got, tok.Text)
 		}
 		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("tokenize(%q) = %q, want %q", tc.in, got, tc.want)
+			t.Errorf("Tokenize(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	if toks := tokenize("new york. city"); !toks[2].brk || toks[1].brk {
+	if toks := Tokenize("new york. city"); !toks[2].Break || toks[1].Break {
 		t.Errorf("punctuation breaks not marked: %+v", toks)
 	}
 }
@@ -64,8 +64,8 @@ func TestSplitSentences(t *testing.T) {
 		{"", nil},
 	}
 	for _, tc := range tests {
-		if got := splitSentences(tc.in); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("splitSentences(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		if got := SplitSentences(tc.in); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("SplitSentences(%q)\n got %q\nwant %q", tc.in, got, tc.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package offline
+package textkit
 
 import (
 	"unicode/utf8"
@@ -13,9 +13,9 @@ import (
 // nl): truncating to a prefix is a known, surprisingly good stand-in for inflection in IR.
 const prefixStemLength = 6
 
-// stemFunc returns the stemmer for lang. Stemmers get the lower-cased word with its accents,
+// Stemmer returns the stemmer for lang. Stemmers get the lower-cased word with its accents,
 // which snowball's suffix rules rely on; the stem is folded afterwards.
-func stemFunc(lang string) func(string) string {
+func Stemmer(lang string) func(string) string {
 	var f func(string, bool) string
 	switch lang {
 	case "en":
@@ -28,13 +28,13 @@ func stemFunc(lang string) func(string) string {
 		f = russian.Stem
 	}
 	return func(w string) string {
-		if isDigits(w) {
+		if IsDigits(w) {
 			return w
 		}
 		if f != nil {
-			return fold(f(w, true))
+			return Fold(f(w, true))
 		}
-		w = fold(w)
+		w = Fold(w)
 		if utf8.RuneCountInString(w) > prefixStemLength {
 			w = string([]rune(w)[:prefixStemLength])
 		}
@@ -52,24 +52,24 @@ type term struct {
 // terms breaks text into terms for lang. A CJK run yields its bigrams, or the character itself
 // when alone.
 func terms(text string, lang string, stem func(string) string) []term {
-	stops := stopSet(lang)
+	stops := StopWords(lang)
 	var out []term
-	for _, t := range tokenize(text) {
-		if !t.cjk {
-			out = append(out, term{text: stem(t.text), stop: stops[fold(t.text)]})
+	for _, t := range Tokenize(text) {
+		if !t.CJK {
+			out = append(out, term{text: stem(t.Text), stop: stops[Fold(t.Text)]})
 			continue
 		}
 		prev := -1
-		for i, c := range t.text {
+		for i, c := range t.Text {
 			if prev >= 0 {
-				out = append(out, term{text: "\x00" + t.text[prev:i+utf8.RuneLen(c)]})
+				out = append(out, term{text: "\x00" + t.Text[prev:i+utf8.RuneLen(c)]})
 			}
 			prev = i
 		}
 		// Characters too: questions often share single characters with the answer but not
 		// the bigram, and IDF keeps common ones (的, 是) from counting much.
-		for i, c := range t.text {
-			out = append(out, term{text: "\x01" + t.text[i:i+utf8.RuneLen(c)]})
+		for i, c := range t.Text {
+			out = append(out, term{text: "\x01" + t.Text[i:i+utf8.RuneLen(c)]})
 		}
 	}
 	return out

@@ -1,4 +1,4 @@
-package offline
+package textkit
 
 import (
 	"unicode"
@@ -67,19 +67,20 @@ func DetectLanguage(text string) string {
 	case latin*2 <= letters:
 		return ""
 	}
-	toks := tokenize(text)
+	toks := Tokenize(text)
 	words := make([]string, 0, len(toks))
 	for _, t := range toks {
-		if !t.cjk {
-			words = append(words, fold(t.text))
+		if !t.CJK {
+			words = append(words, Fold(t.Text))
 		}
 	}
-	return detectLatin(words, hints)
+	return DetectLatin(words, hints)
 }
 
-// detectLatin scores each Latin-script language by how many of the folded words are its stop
-// words.
-func detectLatin(words []string, hints map[string]int) string {
+// DetectLatin guesses the Latin-script language of folded words by how many of them are its
+// stop words (hints adds counts of telltale letters and may be nil); "" when no language leads
+// clearly.
+func DetectLatin(words []string, hints map[string]int) string {
 	score := make(map[string]int, len(latinLanguages))
 	for l, n := range hints {
 		score[l] += n
