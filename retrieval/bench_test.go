@@ -266,6 +266,8 @@ func BenchmarkSearchOneOrg(b *testing.B) {
 			_, recall := benchRecall(b, pool, s, queries[:min(100, len(queries))])
 			catchUp := benchCatchUp(b, pool, s, queries[0].org)
 			st := ix.Stats()
+			fmt.Printf("one organization, %d chunks: index build %v, %d postings, %.0f MiB estimated, %.0f MiB heap growth, catch-up of 1,000 chunks %v\n",
+				n, build.Round(time.Millisecond), st.Postings, float64(st.Bytes)/(1<<20), float64(heap)/(1<<20), catchUp.Round(time.Millisecond))
 			fmt.Fprintf(&t, "%16d | %11v | %10.0f / %9.0f | %18v | %6.0f %6.2f %6.2f          | %6.0f %6.2f %6.2f            | %5.0f / %5.0f    | %.3f\n",
 				n, build.Round(time.Millisecond), float64(st.Bytes)/(1<<20), float64(heap)/(1<<20), catchUp.Round(time.Millisecond),
 				h1.qps, ms(h1.p50), ms(h1.p99), h32.qps, ms(h32.p50), ms(h32.p99), k1.qps, k32.qps, recall)
