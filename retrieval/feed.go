@@ -394,7 +394,7 @@ func (ix *Index) build(ctx context.Context) error {
 	ix.built.Store(true)
 	st := ix.Stats()
 	ix.log.Info("lexical index built", slog.Int("organizations", st.Organizations), slog.Int64("chunks", st.Chunks),
-		slog.Int64("postings", st.Postings), slog.Int64("bytes", st.Bytes), slog.Duration("took", time.Since(start)))
+		slog.Int64("postings", st.Postings), slog.Int64("bytes", st.Bytes), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 	return nil
 }
 
