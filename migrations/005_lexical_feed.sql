@@ -18,6 +18,9 @@ CREATE TABLE chunk_changes (
     at              timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX chunk_changes_xid_idx ON chunk_changes (xid);
+-- A search reads its organization's latest seq with the query, to fall back to SQL BM25 when
+-- this replica has not applied it yet (read-your-writes right after an ingestion commits).
+CREATE INDEX chunk_changes_organization_idx ON chunk_changes (organization_id, seq);
 
 CREATE FUNCTION chunk_changes_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -247,7 +247,10 @@ SELECT s.chunk_id, s.organization_id, s.text_config::text, s.doc_len, c.kind = '
 FROM chunk_stats s JOIN chunks c ON c.id = s.chunk_id
 WHERE s.chunk_id = ANY ($1::bigint[])`
 	feedTermsSQL = `SELECT chunk_id, term, tf FROM chunk_terms WHERE chunk_id = ANY ($1::bigint[]) ORDER BY chunk_id, term`
-	pruneSQL     = `DELETE FROM chunk_changes WHERE xid < $1::text::xid8`
+	pruneSQL      = `DELETE FROM chunk_changes WHERE xid < $1::text::xid8`
+	feedMaxSeqSQL = `SELECT organization_id, max(seq) FROM chunk_changes GROUP BY organization_id`
+	// latestSeqSQL is sent with every indexed search (see candidatesIndexed).
+	latestSeqSQL = `SELECT coalesce(max(seq), 0) FROM chunk_changes WHERE organization_id = $1::uuid`
 )
 
 // Build loads the index once from the database (Run does it too); with CatchUp it lets tests
@@ -361,6 +364,25 @@ func (ix *Index) build(ctx context.Context) error {
 				o.docs[d].terms = append(o.docs[d].terms, uint32(tid))
 			}
 		}
+	}
+	// Each organization's latest feed row in this snapshot: searches compare it with the
+	// database's to know whether this replica has applied their organization's last commit.
+	rows, err = tx.Query(ctx, feedMaxSeqSQL)
+	if err != nil {
+		return fmt.Errorf("lexical index build: %w", err)
+	}
+	var maxSeq int64
+	_, err = pgx.ForEachRow(rows, []any{&orgID, &maxSeq}, func() error {
+		o := orgs[orgID]
+		if o == nil {
+			o = newOrgIndex() // every chunk deleted
+			orgs[orgID] = o
+		}
+		o.seq = maxSeq
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("lexical index build: %w", err)
 	}
 	// The feed rows this snapshot already contains.
 	applied := map[int64]uint64{}
@@ -577,6 +599,7 @@ func (ix *Index) apply(changes []change, docs map[int64]*loadedDoc) {
 		ix.mu.Unlock()
 		o.mu.Lock()
 		for _, c := range byOrg[orgID] {
+			o.seq = max(o.seq, c.seq)
 			switch c.op {
 			case 'd':
 				o.removeChunk(c.chunk)

@@ -22,25 +22,50 @@ FROM unnest(string_to_array($1::text, ',')) AS cfg, unnest(to_tsvector(cfg::regc
 // Names of the statements the indexed path prepares once per connection.
 const (
 	stmtStem     = "lorebase_retrieval_stem"
+	stmtLatest   = "lorebase_retrieval_latest_seq"
 	stmtSettings = "lorebase_retrieval_vector_settings"
 	stmtVector   = "lorebase_retrieval_vector_"
 )
 
-// indexedSearches counts searches whose lexical list came from the in-process index.
-var indexedSearches atomic.Int64
+// indexedSearches counts searches whose lexical list came from the in-process index;
+// behindSearches those that found the index behind their organization's last commit.
+var indexedSearches, behindSearches atomic.Int64
 
 // candidatesIndexed runs both legs over one connection in one round trip, in parallel: the
 // pipeline sends the stemming statement, a Flush, then the vector scan settings and the kNN
 // statement, and one Sync. The server answers the stemming at once (the Flush), and the lexical
 // list is scored in process from the index while the server runs the kNN.
-func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, o *orgIndex, q Query, limit int, runLexical, runVector bool) (lex, vec []scored, err error) {
+//
+// The organization's latest chunk_changes seq comes back with the stemming: when this replica
+// has not applied it yet (a search right after an ingestion committed, within the feed's few
+// milliseconds), the lexical list comes from SQL BM25 instead, so a caller that saw its item
+// ready also finds its chunks.
+func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix *Index, q Query, limit int, runVector bool) (lex, vec []scored, err error) {
+	o := ix.org(q.OrganizationID)
+	var applied int64
+	var configs []string
+	if o != nil {
+		o.mu.RLock()
+		applied = o.seq
+		configs = queryConfigs(q.Language, o.configList())
+		o.mu.RUnlock()
+	}
 	c, err := pool.Acquire(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer c.Release()
+	released := false
+	defer func() {
+		if !released {
+			c.Release()
+		}
+	}()
 	conn := c.Conn()
 	stem, err := conn.Prepare(ctx, stmtStem, stemSQL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bm25 search: %w", err)
+	}
+	latest, err := conn.Prepare(ctx, stmtLatest, latestSeqSQL)
 	if err != nil {
 		return nil, nil, fmt.Errorf("bm25 search: %w", err)
 	}
@@ -54,12 +79,6 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, o 
 		}
 	}
 
-	var configs []string
-	if runLexical {
-		o.mu.RLock()
-		configs = queryConfigs(q.Language, o.configList())
-		o.mu.RUnlock()
-	}
 	p := conn.PgConn().StartPipeline(ctx)
 	closed := false
 	defer func() {
@@ -69,10 +88,11 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, o 
 			}
 		}
 	}()
-	if runLexical {
+	p.SendQueryStatement(latest, [][]byte{[]byte(q.OrganizationID.String())}, nil, nil)
+	if o != nil {
 		p.SendQueryStatement(stem, [][]byte{[]byte(strings.Join(configs, ",")), []byte(PrepareText(q.Text, q.Language))}, nil, nil)
-		p.SendFlushRequest()
 	}
+	p.SendFlushRequest()
 	if runVector {
 		p.SendQueryStatement(settings, [][]byte{[]byte(strconv.Itoa(max(s.cfg.EFSearch, limit)))}, nil, nil)
 		p.SendQueryStatement(knn, vectorParams(q, limit), nil, nil)
@@ -81,16 +101,36 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, o 
 	if err := p.Flush(); err != nil {
 		return nil, nil, err
 	}
-	if runLexical {
+	seqText, err := readTexts(p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bm25 search: %w", err)
+	}
+	var dbSeq int64
+	if len(seqText) == 1 {
+		if dbSeq, err = strconv.ParseInt(seqText[0], 10, 64); err != nil {
+			return nil, nil, fmt.Errorf("bm25 search: %w", err)
+		}
+	}
+	behind := dbSeq > applied
+	if o != nil {
 		terms, err := readTexts(p)
 		if err != nil {
 			return nil, nil, fmt.Errorf("bm25 search: %w", err)
 		}
-		f := newLexFilter(q)
-		o.mu.RLock()
-		lex = o.search(terms, f, limit, s.cfg.K1, s.cfg.B, nil)
-		o.mu.RUnlock()
-		indexedSearches.Add(1)
+		if !behind {
+			f := newLexFilter(q)
+			o.mu.RLock()
+			behind = o.seq < dbSeq // applied since the check above: fine, but recheck under the lock
+			if !behind {
+				lex = o.search(terms, f, limit, s.cfg.K1, s.cfg.B, nil)
+			}
+			o.mu.RUnlock()
+			if !behind {
+				indexedSearches.Add(1)
+			}
+		}
+	} else if !behind {
+		indexedSearches.Add(1) // no chunk in the organization, and none committed since
 	}
 	if runVector {
 		if _, err := readTexts(p); err != nil {
@@ -108,7 +148,19 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, o 
 		return nil, nil, fmt.Errorf("retrieval: unexpected pipeline result %T", res)
 	}
 	closed = true
-	return lex, vec, p.Close()
+	if err := p.Close(); err != nil {
+		return nil, nil, err
+	}
+	if behind {
+		behindSearches.Add(1)
+		ix.wake()
+		c.Release() // the SQL statement takes its own connection
+		released = true
+		if lex, _, err = s.candidatesSQL(ctx, q, limit, true, false); err != nil {
+			return nil, nil, err
+		}
+	}
+	return lex, vec, nil
 }
 
 // readTexts reads the next statement's first column as text.

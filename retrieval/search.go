@@ -158,20 +158,8 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Result, error) {
 	}
 	var lex, vec []scored
 	if pool, ok := s.db.(*pgxpool.Pool); ok && runLexical && s.cfg.Index.Ready() {
-		o := s.cfg.Index.org(q.OrganizationID)
-		if o == nil {
-			runLexical = false // no chunks in the organization
-		}
-		if !runLexical && !runVector {
-			return nil, nil
-		}
 		var err error
-		if !runLexical {
-			lex, vec, err = s.candidatesSQL(ctx, q, limit, false, true)
-		} else {
-			lex, vec, err = s.candidatesIndexed(ctx, pool, o, q, limit, runLexical, runVector)
-		}
-		if err != nil {
+		if lex, vec, err = s.candidatesIndexed(ctx, pool, s.cfg.Index, q, limit, runVector); err != nil {
 			return nil, err
 		}
 	} else {
