@@ -246,7 +246,7 @@ ORDER BY s.organization_id, s.chunk_id`
 SELECT s.chunk_id, s.organization_id, s.text_config::text, s.doc_len, c.kind = 'qa', c.assistant_ids
 FROM chunk_stats s JOIN chunks c ON c.id = s.chunk_id
 WHERE s.chunk_id = ANY ($1::bigint[])`
-	feedTermsSQL = `SELECT chunk_id, term, tf FROM chunk_terms WHERE chunk_id = ANY ($1::bigint[]) ORDER BY chunk_id, term`
+	feedTermsSQL  = `SELECT chunk_id, term, tf FROM chunk_terms WHERE chunk_id = ANY ($1::bigint[]) ORDER BY chunk_id, term`
 	pruneSQL      = `DELETE FROM chunk_changes WHERE xid < $1::text::xid8`
 	feedMaxSeqSQL = `SELECT organization_id, max(seq) FROM chunk_changes GROUP BY organization_id`
 	// latestSeqSQL is sent with every indexed search (see candidatesIndexed).

@@ -75,7 +75,7 @@ type orgIndex struct {
 	totalLen int64
 	configs  map[string]int64 // live chunks per text search configuration
 	dead     int
-	rewrites int // lists rewritten without their tombstones
+	rewrites int   // lists rewritten without their tombstones
 	seq      int64 // the largest chunk_changes seq of the organization applied (or in the build's snapshot)
 }
 
