@@ -21,6 +21,8 @@ var (
 	ErrTooLarge         = errors.New("too large")
 	ErrUnsupported      = errors.New("unsupported media type")
 	ErrUnavailable      = errors.New("temporarily unavailable") // a dependency (the database) cannot be reached; retry later
+	// ErrRequestTimeout: the client took too long to send its request.
+	ErrRequestTimeout = errors.New("request timeout")
 )
 
 // Error is an error of one kind whose message is written for the client, as is, with optional

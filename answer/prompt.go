@@ -3,6 +3,7 @@ package answer
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -75,14 +76,39 @@ func userPrompt(in promptInput, traitsCap int) string {
 		fmt.Fprintf(&b, "[%d] %s\n%s\n\n", p.N, neutralise(p.Title), neutralise(p.Text))
 	}
 	b.WriteString("</passages>\n\n")
-	fmt.Fprintf(&b, "Question: %s", in.Question)
+	fmt.Fprintf(&b, "Question: %s", neutralise(in.Question))
 	return b.String()
 }
 
-// neutralise stops data from closing or opening the prompt's delimiters.
+// delimiterTag matches anything a model could read as one of the prompt's delimiters, in any
+// case and spacing: <customer>, </CUSTOMER>, < / Passages id=1>.
+var delimiterTag = regexp.MustCompile(`(?i)<\s*(/?)\s*(passages|customer)\b[^>]*>`)
+
+// neutralise stops data (passages, traits, the question, the history) from closing or
+// opening the prompt's delimiters: every tag-like form becomes a harmless look-alike.
+// A line of data that starts like a chat turn ("SYSTEM:", "Assistant:") is quoted with "> ",
+// so it reads as quoted text, not as a new speaker.
 func neutralise(s string) string {
-	r := strings.NewReplacer("<passages>", "‹passages›", "</passages>", "‹/passages›", "<customer>", "‹customer›", "</customer>", "‹/customer›")
-	return r.Replace(s)
+	s = delimiterTag.ReplaceAllStringFunc(s, func(tag string) string {
+		m := delimiterTag.FindStringSubmatch(tag)
+		return "‹" + m[1] + strings.ToLower(m[2]) + "›"
+	})
+	return roleLine.ReplaceAllString(s, "$1> $2")
+}
+
+// roleLine matches a line that starts with a speaker label.
+var roleLine = regexp.MustCompile(`(?im)^([ \t]*)((?:system|assistant|user|developer|tool|human|ai)[ \t]*:)`)
+
+// plainKey is a trait key that can be written as it is; any other key is JSON-encoded, so a
+// newline or a delimiter in a key cannot start a line of its own.
+var plainKey = regexp.MustCompile(`^[\p{L}\p{N} _.-]{1,60}$`)
+
+func renderKey(k string) string {
+	if plainKey.MatchString(k) {
+		return k
+	}
+	b, _ := json.Marshal(truncate(k, 60))
+	return string(b)
 }
 
 // renderTraits writes the traits as sorted "key: value" lines, JSON-encoded values, each line
@@ -103,7 +129,7 @@ func renderTraits(raw json.RawMessage, capBytes int) string {
 	var b strings.Builder
 	for _, k := range keys {
 		v, _ := json.Marshal(traits[k])
-		line := neutralise(truncate(k, 60) + ": " + truncate(string(v), 400))
+		line := neutralise(renderKey(k) + ": " + truncate(string(v), 400))
 		if b.Len()+len(line)+1 > capBytes {
 			b.WriteString("(more traits omitted)\n")
 			break
@@ -140,7 +166,7 @@ func historyWithin(history []lorebase.Message, budget int) []llm.Message {
 		if m.Sender == lorebase.SenderAssistant {
 			role = llm.RoleAssistant
 		}
-		out = append(out, llm.Message{Role: role, Content: m.Content})
+		out = append(out, llm.Message{Role: role, Content: neutralise(m.Content)})
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]

@@ -101,6 +101,9 @@ func (s *Server) authenticateKey(ctx context.Context, clientID, secret string) (
 	if clientID == "" || secret == "" {
 		return nil, unauthenticated("both X-API-Key and X-API-Secret are needed")
 	}
+	if checkClientID("X-API-Key", clientID) != nil {
+		return nil, unauthenticated("invalid API credentials")
+	}
 	c, limit, err := s.orgs.Client(ctx, clientID)
 	if errors.Is(err, lorebase.ErrNotFound) {
 		// Hash anyway so that unknown and known ids take the same time.
@@ -135,6 +138,11 @@ func (s *Server) authenticateWidget(ctx context.Context, token string) (*princip
 	}
 	if err != nil {
 		return nil, err
+	}
+	// The client's origins are read with the client on every request anyway: a token whose
+	// origin was removed from the client stops working at once, not when it expires.
+	if !originListed(c.AllowedOrigins, claims.Origin) {
+		return nil, unauthenticated("the widget token's origin is no longer allowed for this client")
 	}
 	return &principal{orgID: claims.Org, clientID: claims.Client, widget: true, origin: claims.Origin, host: claims.Host,
 		subject: claims.Subject, rateLimit: limit}, nil
@@ -174,19 +182,6 @@ func (s *Server) pageOrigin(r *http.Request) (page, host string) {
 	return normalizeOrigin(r.Header.Get("X-Embed-Origin")), origin
 }
 
-// countRequest applies the organization's hourly limit and sets the rate-limit headers.
-func (s *Server) countRequest(w http.ResponseWriter, r *http.Request, p *principal) error {
-	u, err := s.limiter.Hit(r.Context(), "org:"+p.orgID, time.Hour)
-	if err != nil {
-		return err
-	}
-	setRateLimitHeaders(w.Header(), p.rateLimit, p.rateLimit-u.Hits, u.ResetAt)
-	if u.Hits > p.rateLimit {
-		return rateLimited(w, p.rateLimit, u.ResetAt)
-	}
-	return nil
-}
-
 func rateLimited(w http.ResponseWriter, limit int, reset time.Time) error {
 	retry := int(time.Until(reset).Seconds()) + 1
 	if retry < 1 {
@@ -207,13 +202,6 @@ type widgetTokenResponse struct {
 	TokenType string `json:"token_type"`
 }
 
-// Widget-token limits: per client and per IP, so an embedded widget can't be used to mint
-// tokens in bulk.
-const (
-	widgetTokensPerClientPerMinute = 600
-	widgetTokensPerIPPerMinute     = 60
-)
-
 // issueWidgetToken answers POST /auth/widget-token. The response is the one body outside the
 // envelope, as the seed shows it. A still-valid token of the same client and origin sent along
 // renews it for the same visitor, so the visitor keeps access to its sessions.
@@ -222,12 +210,14 @@ func (s *Server) issueWidgetToken(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if strings.TrimSpace(req.ClientID) == "" {
-		ve := &lorebase.ValidationError{}
-		ve.Add("client_id", "is required")
-		return ve
+	if err := checkClientID("client_id", req.ClientID); err != nil {
+		return err
 	}
-	if err := s.limitWidgetTokens(w, r, req.ClientID); err != nil {
+	// Every attempt counts against the caller's IP; only issued tokens count against the
+	// client, so a few IPs sending refused requests cannot spend what real visitors need.
+	limits := s.cfg.Widget
+	if err := s.spendQuietly(w, r, time.Minute, []budget{
+		{"widget-token-ip", bucketKey("widget-token-ip", s.clientIP(r)), limits.TokensPerIPPerMinute}}); err != nil {
 		return err
 	}
 	origin, host := s.pageOrigin(r)
@@ -241,9 +231,12 @@ func (s *Server) issueWidgetToken(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	allowed := slices.ContainsFunc(c.AllowedOrigins, func(o string) bool { return normalizeOrigin(o) == origin })
-	if !allowed {
+	if !originListed(c.AllowedOrigins, origin) {
 		return &lorebase.Error{Kind: lorebase.ErrMalformed, Message: "Origin not allowed for this client", Data: map[string]string{"code": "origin_not_allowed"}}
+	}
+	if err := s.spendQuietly(w, r, time.Minute, []budget{
+		{"widget-token-client", bucketKey("widget-token-client", c.ClientID), limits.TokensPerClientPerMinute}}); err != nil {
+		return err
 	}
 	subject := newVisitorSubject()
 	if prev, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
@@ -264,23 +257,9 @@ func (s *Server) issueWidgetToken(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (s *Server) limitWidgetTokens(w http.ResponseWriter, r *http.Request, clientID string) error {
-	for _, b := range []struct {
-		bucket string
-		limit  int
-	}{
-		{"widget-ip:" + s.clientIP(r), widgetTokensPerIPPerMinute},
-		{"widget-client:" + clientID, widgetTokensPerClientPerMinute},
-	} {
-		u, err := s.limiter.Hit(r.Context(), b.bucket, time.Minute)
-		if err != nil {
-			return err
-		}
-		if u.Hits > b.limit {
-			return rateLimited(w, b.limit, u.ResetAt)
-		}
-	}
-	return nil
+// originListed reports whether a normalised origin is one of a client's allowed origins.
+func originListed(allowed []string, origin string) bool {
+	return slices.ContainsFunc(allowed, func(o string) bool { return normalizeOrigin(o) == origin })
 }
 
 func newVisitorSubject() string {

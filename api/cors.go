@@ -11,7 +11,7 @@ import (
 
 const (
 	corsAllowHeaders  = "Authorization, Content-Type, X-API-Key, X-API-Secret, X-Embed-Origin, Idempotency-Key, X-Request-ID, Accept"
-	corsExposeHeaders = "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Request-ID"
+	corsExposeHeaders = "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Policy, X-RateLimit-Widget-Limit, X-RateLimit-Widget-Remaining, X-RateLimit-Widget-Reset, Retry-After, X-Request-ID"
 	corsAllowMethods  = "GET, POST, PATCH, PUT, DELETE, OPTIONS"
 )
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -25,8 +26,14 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			return lorebase.Errorf(lorebase.ErrUnsupported, "Unsupported media type: send application/json")
 		}
 	}
-	body := http.MaxBytesReader(w, r.Body, jsonBodyLimitDefault)
-	dec := json.NewDecoder(body)
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, jsonBodyLimitDefault))
+	if err != nil {
+		return jsonError(err)
+	}
+	if err := rejectNULInJSON(raw); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
@@ -45,6 +52,8 @@ func jsonError(err error) error {
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	switch {
+	case isReadTimeout(err):
+		return errBodyTimeout
 	case errors.As(err, &maxErr):
 		return lorebase.Errorf(lorebase.ErrTooLarge, "Request body too large: the limit is %d bytes", maxErr.Limit)
 	case errors.Is(err, io.EOF):
@@ -81,15 +90,19 @@ func jsonKind(goType string) string {
 	return "of another type"
 }
 
-// pageParams reads ?page=&page_size= (defaults 1 and 20, page_size at most 100).
+// pageMax bounds page numbers: far beyond any real list, far below an offset overflow.
+const pageMax = 10000
+
+// pageParams reads ?page=&page_size= (defaults 1 and 20, page at most 10,000, page_size at
+// most 100).
 func pageParams(r *http.Request) (lorebase.Page, error) {
 	p := lorebase.Page{Page: 1, PageSize: 20}
 	ve := &lorebase.ValidationError{}
 	q := r.URL.Query()
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			ve.Add("page", "must be a positive integer")
+		if err != nil || n < 1 || n > pageMax {
+			ve.Add("page", "must be an integer from 1 to "+strconv.Itoa(pageMax))
 		} else {
 			p.Page = n
 		}

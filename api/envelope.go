@@ -57,6 +57,7 @@ var statusOf = []struct {
 	{lorebase.ErrTooLarge, http.StatusRequestEntityTooLarge, "Request body too large"},
 	{lorebase.ErrUnsupported, http.StatusUnsupportedMediaType, "Unsupported media type"},
 	{lorebase.ErrRateLimited, http.StatusTooManyRequests, "Rate limit exceeded"},
+	{lorebase.ErrRequestTimeout, http.StatusRequestTimeout, "Request timeout"},
 	{lorebase.ErrInvalid, http.StatusUnprocessableEntity, "Validation failed"},
 	{llm.ErrTimeout, http.StatusGatewayTimeout, "The model server did not answer in time"},
 	{llm.ErrUpstream, http.StatusBadGateway, "The model server failed"},
@@ -86,6 +87,10 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 			detail, data = ce.Message, ce.Data
 		case m.kind == lorebase.ErrNotFound:
 			detail = m.detail
+		case isInternalDetail(err):
+			// The database's own words (encodings, constraint names) stay in the log.
+			loggerFrom(r.Context()).Warn("request refused by the database", slog.String("error", err.Error()))
+			detail = m.detail + " (request id " + rid + ")"
 		case m.kind == lorebase.ErrUnavailable:
 			loggerFrom(r.Context()).Warn("database unavailable", slog.String("error", err.Error()))
 			w.Header().Set("Retry-After", "5")
@@ -97,4 +102,11 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	loggerFrom(r.Context()).Error("internal error", slog.String("error", err.Error()))
 	writeJSON(w, http.StatusInternalServerError, envelope{Status: "error", StatusCode: http.StatusInternalServerError,
 		Detail: "Internal server error (request id " + rid + ")"})
+}
+
+// isInternalDetail reports an error whose text is not for clients (the database's words for
+// a refused query, see store.Translate).
+func isInternalDetail(err error) bool {
+	var internal interface{ InternalDetail() bool }
+	return errors.As(err, &internal) && internal.InternalDetail()
 }

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lorebase/lorebase"
+	"github.com/lorebase/lorebase/ingest/pdf"
 	"github.com/lorebase/lorebase/ingest/pipeline"
 )
 
@@ -66,7 +67,7 @@ type urlInput struct {
 // fileForm documents the multipart upload.
 type fileForm struct {
 	Title        string `json:"title"`
-	FileType     string `json:"file_type" doc:"pdf, text, markdown, html, csv or json; guessed from the file when absent"`
+	FileType     string `json:"file_type" doc:"pdf, text, markdown, html, csv, json or svg; guessed from the file when absent"`
 	File         string `json:"file" doc:"the file (binary)"`
 	AssistantIDs string `json:"assistant_ids" doc:"comma-separated assistant ids"`
 	Language     string `json:"language"`
@@ -251,6 +252,9 @@ func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 		if errors.As(err, &maxErr) {
 			return lorebase.Errorf(lorebase.ErrTooLarge, "File too large: the limit is %d MiB", s.cfg.UploadLimit>>20)
 		}
+		if isReadTimeout(err) {
+			return errBodyTimeout
+		}
 		return lorebase.Errorf(lorebase.ErrMalformed, "Malformed multipart body: %s", err)
 	}
 	defer r.MultipartForm.RemoveAll() //nolint:errcheck
@@ -272,9 +276,17 @@ func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 		ve.Add("file", "is empty")
 		return ve
 	}
+	rejectNULInForm(ve, map[string]string{"title": r.FormValue("title"), "language": r.FormValue("language"),
+		"assistant_ids": r.FormValue("assistant_ids"), "file_type": r.FormValue("file_type"), "file.filename": hdr.Filename})
+	if err := ve.Err(); err != nil {
+		return err
+	}
 	fileType, err := pipeline.DetectType(r.FormValue("file_type"), hdr.Filename, data)
 	if err != nil {
 		return lorebase.Errorf(lorebase.ErrUnsupported, "Unsupported media type: %s", strings.TrimPrefix(err.Error(), lorebase.ErrUnsupported.Error()+": "))
+	}
+	if data, err = decryptUpload(r, fileType, data, ve); err != nil {
+		return err
 	}
 	common := knowledgeCommon{}
 	if v := r.FormValue("title"); v != "" {
@@ -301,6 +313,31 @@ func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeData(w, http.StatusAccepted, created)
 	return nil
+}
+
+// decryptUpload applies the optional "password" field of a file upload: a protected PDF is
+// decrypted here and stored without its protection, so the password never reaches the
+// database, a job's arguments or a log line, and is never echoed back.
+func decryptUpload(r *http.Request, fileType string, data []byte, ve *lorebase.ValidationError) ([]byte, error) {
+	pw := r.FormValue("password")
+	delete(r.MultipartForm.Value, "password")
+	if pw == "" {
+		return data, nil
+	}
+	if fileType != pipeline.TypePDF {
+		ve.Add("password", "applies to PDF files only")
+		return nil, ve
+	}
+	clear, err := pdf.Decrypt(data, pw)
+	switch {
+	case errors.Is(err, pdf.ErrWrongPassword):
+		ve.Add("password", "does not open this PDF")
+		return nil, ve
+	case err != nil:
+		ve.Add("file", "could not be decrypted: the PDF is damaged")
+		return nil, ve
+	}
+	return clear, nil
 }
 
 // splitIDs reads a comma-separated list or a JSON array.

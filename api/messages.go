@@ -67,7 +67,7 @@ func (s *Server) sendMessage(kind string) func(w http.ResponseWriter, r *http.Re
 				return lorebase.Errorf(lorebase.ErrMalformed, "Idempotency-Key is too long (at most 200 characters)")
 			}
 			sum := sha256.Sum256([]byte(kind + "\x00" + t.ID + "\x00" + content + "\x00" + string(meta)))
-			status, stored, err := s.deps.Idempotency.Claim(r.Context(), p.orgID, key, hex.EncodeToString(sum[:]))
+			status, stored, err := s.deps.Idempotency.Claim(r.Context(), p.orgID, idempotencyScope(t, key), hex.EncodeToString(sum[:]))
 			switch {
 			case errors.Is(err, lorebase.ErrConflict):
 				return lorebase.Errorf(lorebase.ErrConflict, "A request with this Idempotency-Key is still being answered - retry in a moment")
@@ -84,13 +84,20 @@ func (s *Server) sendMessage(kind string) func(w http.ResponseWriter, r *http.Re
 			// A failure forgets the key so a retry runs again; a success is replayed.
 			bg := context.WithoutCancel(r.Context())
 			if err != nil || status != http.StatusOK {
-				_ = s.deps.Idempotency.Release(bg, p.orgID, key)
-			} else if cerr := s.deps.Idempotency.Complete(bg, p.orgID, key, status, reply); cerr != nil {
+				_ = s.deps.Idempotency.Release(bg, p.orgID, idempotencyScope(t, key))
+			} else if cerr := s.deps.Idempotency.Complete(bg, p.orgID, idempotencyScope(t, key), status, reply); cerr != nil {
 				loggerFrom(r.Context()).Warn("idempotency record not saved", slog.String("error", cerr.Error()))
 			}
 		}
 		return err
 	}
+}
+
+// idempotencyScope is the key as stored: scoped to the session or conversation it was sent
+// in, so one visitor's key can never block, or replay to, another visitor of the same
+// organization (only the thread's own callers can send to it).
+func idempotencyScope(t lorebase.Thread, key string) string {
+	return t.Kind + ":" + t.ID + ":" + key
 }
 
 // answerMessage stores the user's message, answers it and stores the reply. The user message

@@ -106,6 +106,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			rid = newRequestID()
 		}
 		w.Header().Set("X-Request-ID", rid)
+		// No response is ever to be sniffed into another type (an uploaded SVG or an error
+		// body rendered as HTML).
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		info := &requestInfo{}
 		logger := s.logger.With(slog.String("request_id", rid))
 		ctx := context.WithValue(r.Context(), ctxRequestID, rid)

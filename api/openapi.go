@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -140,8 +141,12 @@ func operation(rt route, path string) map[string]any {
 	if rt.access != accessPublic {
 		errs = append(errs, 401, 403, 429)
 	}
+	if d.request != nil || d.multipart != nil {
+		errs = append(errs, 408, 413) // a body too slow, or declared too large (body_limits.go)
+	}
 	errs = append(errs, 500)
 	sort.Ints(errs)
+	errs = slices.Compact(errs)
 	for _, code := range errs {
 		responses[strconv.Itoa(code)] = map[string]any{"description": http.StatusText(code),
 			"content": map[string]any{"application/json": map[string]any{"schema": envelopeSchema(map[string]any{"nullable": true})}}}

@@ -26,6 +26,16 @@ type Config struct {
 	// WidgetHosts are the origins that serve widget iframes: their requests get CORS, and their
 	// page origin is the X-Embed-Origin header (API.md, "Browser widgets").
 	WidgetHosts []string
+
+	// TrustedProxyHops is how many proxies in front of the server append to X-Forwarded-For
+	// (default 1): the client IP is the entry the outermost trusted proxy added, never an
+	// entry the client wrote itself.
+	TrustedProxyHops int
+	// Widget bounds anonymous widget traffic (budgets.go).
+	Widget WidgetLimits
+	// BodyReadTimeout bounds reading a JSON request body (default 30 s); uploads get at least
+	// as long as their size limit takes at 64 KiB/s.
+	BodyReadTimeout time.Duration
 }
 
 // UploadLimitDefault bounds a knowledge file upload.
@@ -40,6 +50,8 @@ type Organizations interface {
 // RateLimiter counts requests per bucket across replicas.
 type RateLimiter interface {
 	Hit(ctx context.Context, bucket string, period time.Duration) (lorebase.RateUsage, error)
+	HitMany(ctx context.Context, buckets []string, period time.Duration) (map[string]lorebase.RateUsage, error)
+	Peek(ctx context.Context, bucket string, period time.Duration) (lorebase.RateUsage, error)
 }
 
 // Assistants stores assistants.
@@ -109,6 +121,11 @@ func New(deps Deps, cfg Config, logger *slog.Logger) (*Server, error) {
 	if cfg.SessionLifetime <= 0 {
 		cfg.SessionLifetime = 30 * time.Minute
 	}
+	cfg.TrustedProxyHops = max(cfg.TrustedProxyHops, 1)
+	cfg.Widget = cfg.Widget.withDefaults()
+	if cfg.BodyReadTimeout <= 0 {
+		cfg.BodyReadTimeout = BodyReadTimeoutDefault
+	}
 	statics := make([]string, 0, len(cfg.CORSOrigins))
 	for _, o := range cfg.CORSOrigins {
 		statics = append(statics, normalizeOrigin(o))
@@ -163,7 +180,10 @@ func (rt route) patterns() []string {
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		infoFrom(r.Context()).route = rt.method + " " + rt.path
-		r, err := s.authenticate(w, r, rt.access)
+		err := s.screenRequest(w, r, rt)
+		if err == nil {
+			r, err = s.authenticate(w, r, rt.access)
+		}
 		if err == nil {
 			err = rt.handle(w, r)
 		}
@@ -202,13 +222,25 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// clientIP is the caller's address. Behind trusted proxies it is the X-Forwarded-For entry the
+// outermost trusted proxy appended (the hops-th from the right): entries to its left were
+// written by the client and prove nothing.
 func (s *Server) clientIP(r *http.Request) string {
-	if s.cfg.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			return strings.TrimSpace(strings.Split(xff, ",")[0])
+	if !s.cfg.TrustProxy {
+		return clientIP(r)
+	}
+	var entries []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		for _, e := range strings.Split(v, ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				entries = append(entries, e)
+			}
 		}
 	}
-	return clientIP(r)
+	if len(entries) == 0 {
+		return clientIP(r)
+	}
+	return entries[max(0, len(entries)-s.cfg.TrustedProxyHops)]
 }
 
 // Serve runs the HTTP server on ln until ctx ends, then drains in-flight requests for up to

@@ -61,12 +61,15 @@ type env struct {
 	sessionLifetime time.Duration
 	// widgetHosts, when set before the server starts, are its widget host origins.
 	widgetHosts []string
-	t           *testing.T
-	db          *storetest.DB
-	srv         *httptest.Server
-	api         *api.Server
-	orgs        *store.Organizations
-	org         tenant
+	// cfg, when set before the server starts, supplies the abuse-related settings (trusted
+	// proxies, widget budgets, body read timeout).
+	cfg  api.Config
+	t    *testing.T
+	db   *storetest.DB
+	srv  *httptest.Server
+	api  *api.Server
+	orgs *store.Organizations
+	org  tenant
 }
 
 type tenant struct {
@@ -111,7 +114,8 @@ func (e *env) newServer() (*api.Server, *httptest.Server) {
 		Feedback:        store.NewFeedback(e.db.Pool),
 		Answerer:        answer.New(searcher, offline.NewEmbedder(storetest.VectorDims), e.chat(), answer.Config{Extractive: isExtractive(e.chat())}),
 	}, api.Config{JWTKey: testKey, UploadLimit: testUploadLimit, SessionLifetime: e.sessionLifetime,
-		WidgetHosts: e.widgetHosts}, logger)
+		WidgetHosts: e.widgetHosts,
+		TrustProxy:  e.cfg.TrustProxy, TrustedProxyHops: e.cfg.TrustedProxyHops, Widget: e.cfg.Widget, BodyReadTimeout: e.cfg.BodyReadTimeout}, logger)
 	if err != nil {
 		e.t.Fatal(err)
 	}

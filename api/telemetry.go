@@ -77,7 +77,7 @@ type telemetryEvent struct {
 // an array of events or {"events":[...]}, counts them in metrics and stores nothing. It needs
 // no credentials (widgets send events before they have a token) and is limited per IP.
 func (s *Server) acceptTelemetry(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.limiter.Hit(r.Context(), "telemetry-ip:"+s.clientIP(r), time.Minute)
+	u, err := s.limiter.Hit(r.Context(), bucketKey("telemetry-ip", s.clientIP(r)), time.Minute)
 	if err != nil {
 		return err
 	}

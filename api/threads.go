@@ -163,6 +163,9 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	if p.widget {
 		t.WidgetClientID, t.WidgetSubject = p.clientID, p.subject
+		if err := s.limitSessions(w, r, p); err != nil {
+			return err
+		}
 	}
 	exp := time.Now().Add(s.cfg.SessionLifetime)
 	t.ExpiresAt = &exp

@@ -20,6 +20,9 @@ type Block struct {
 	Text  string
 	Level int // heading level 1..6 for BlockHeading; 0 otherwise
 	Page  int // 1-based PDF page the block starts on; 0 when the source has no pages
+	// Anchor is, on a heading, the fragment that links to its section (an HTML id such as
+	// "_options"), so a chunk can cite page.html#_options; empty when the source has none.
+	Anchor string `json:",omitempty"`
 }
 
 // Document is the extractor's output, the chunker's input.

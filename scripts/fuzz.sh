@@ -18,6 +18,7 @@ targets=(
 	"./ingest/formats FuzzMarkdown"
 	"./ingest/formats FuzzCSV"
 	"./ingest/formats FuzzJSON"
+	"./ingest/formats FuzzSVG"
 	"./ingest/chunk FuzzChunk"
 	"./ingest/html FuzzExtract"
 	"./ingest/pdf FuzzExtract"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what lorebase needs on a Debian 12 machine, idempotently: PostgreSQL 15 server,
-# pgvector built from Debian's own source package (Debian 12 does not package it), poppler-utils
-# for the PDF reference tests, Chromium for the browser widget test, and the Go modules. Each
-# step is skipped when already satisfied, so running it before every start or test run costs
-# almost nothing.
+# pgvector built from Debian's own source package (Debian 12 does not package it) and the Go
+# modules. With --test (scripts/test.sh) it also installs what only the tests need: poppler-utils
+# for the PDF reference, Chromium for the browser tests, and real documentation packages whose
+# HTML and PDF manuals the fidelity tests read. Each step is skipped when already satisfied, so
+# running it before every start or test run costs almost nothing.
 set -euo pipefail
 
 PG_MAJOR=${PG_MAJOR:-15}
@@ -28,7 +29,19 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-apt_install "postgresql-$PG_MAJOR" "postgresql-client-$PG_MAJOR" poppler-utils ca-certificates chromium
+apt_install "postgresql-$PG_MAJOR" "postgresql-client-$PG_MAJOR" ca-certificates
+
+if [ "${1:-}" = "--test" ]; then
+apt_install poppler-utils chromium
+# Real HTML manuals from several generators for the extraction fidelity tests (ingest/html):
+# Sphinx, DocBook, Texinfo, Doxygen, MkDocs and a web site's release notes.
+apt_install python3.11-doc "postgresql-doc-$PG_MAJOR" diffutils-doc doxygen-doc mkdocs-doc sqlite3-doc
+# Real PDFs for the PDF fidelity test (ingest/pdf TestQualityDebianDocs): TeX Live documentation
+# (beamer slides, manuals, forms; texlive-base brings Texinfo manuals and a two-column TUGboat
+# paper), dblatex's and latex2rtf's manuals, and htmldoc, which turns python3.11-doc's HTML into
+# generated reports. About 90 MB of packages; none of them is needed at run time.
+apt_install texlive-latex-recommended-doc dblatex-doc latex2rtf-doc htmldoc python3.11-doc
+fi
 
 sharedir() { "$PG_CONFIG" --sharedir 2>/dev/null || echo "/usr/share/postgresql/$PG_MAJOR"; }
 

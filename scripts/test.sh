@@ -5,7 +5,7 @@
 # LOREBASE_TEST_DATABASE_URL names a server), and stops that cluster afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --test
 go vet ./...
 testpg="${TMPDIR:-/tmp}/lorebase-test-$(id -u)/pg"
 stop_test_cluster() {

@@ -13,9 +13,10 @@ type CrawlPage struct {
 	ETag         string
 	LastModified string
 	ContentHash  string
+	BlockKeys    []int64 // hashes of the page's blocks when last stored (html.RepeatFilter)
 }
 
-const selectCrawlPages = `SELECT id, url, etag, last_modified, content_hash FROM crawl_pages WHERE item_id = $1`
+const selectCrawlPages = `SELECT id, url, etag, last_modified, content_hash, block_keys FROM crawl_pages WHERE item_id = $1`
 
 // CrawlPages lists an item's crawled pages by URL key.
 func (s *Knowledge) CrawlPages(ctx context.Context, itemID string) (map[string]CrawlPage, error) {
@@ -25,7 +26,7 @@ func (s *Knowledge) CrawlPages(ctx context.Context, itemID string) (map[string]C
 	}
 	pages, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CrawlPage, error) {
 		var p CrawlPage
-		err := r.Scan(&p.ID, &p.URL, &p.ETag, &p.LastModified, &p.ContentHash)
+		err := r.Scan(&p.ID, &p.URL, &p.ETag, &p.LastModified, &p.ContentHash, &p.BlockKeys)
 		return p, err
 	})
 	if err != nil {
@@ -38,16 +39,20 @@ func (s *Knowledge) CrawlPages(ctx context.Context, itemID string) (map[string]C
 	return out, nil
 }
 
-const upsertCrawlPage = `INSERT INTO crawl_pages (item_id, url, title, etag, last_modified, content_hash, fetched_at)
-VALUES ($1, $2, $3, $4, $5, $6, now())
+const upsertCrawlPage = `INSERT INTO crawl_pages (item_id, url, title, etag, last_modified, content_hash, block_keys, fetched_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, now())
 ON CONFLICT (item_id, url) DO UPDATE SET title = excluded.title, etag = excluded.etag,
-    last_modified = excluded.last_modified, content_hash = excluded.content_hash, fetched_at = now()
+    last_modified = excluded.last_modified, content_hash = excluded.content_hash,
+    block_keys = excluded.block_keys, fetched_at = now()
 RETURNING id`
 
 // UpsertCrawlPage records a fetched page in tx and returns its id.
-func (s *Knowledge) UpsertCrawlPage(ctx context.Context, tx pgx.Tx, itemID, url, title, etag, lastModified, hash string) (int64, error) {
+func (s *Knowledge) UpsertCrawlPage(ctx context.Context, tx pgx.Tx, itemID, url, title, etag, lastModified, hash string, blockKeys []int64) (int64, error) {
+	if blockKeys == nil {
+		blockKeys = []int64{}
+	}
 	var id int64
-	err := tx.QueryRow(ctx, upsertCrawlPage, itemID, url, title, etag, lastModified, hash).Scan(&id)
+	err := tx.QueryRow(ctx, upsertCrawlPage, itemID, url, title, etag, lastModified, hash, blockKeys).Scan(&id)
 	return id, Translate(err)
 }
 

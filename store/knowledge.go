@@ -261,7 +261,10 @@ func (s *Knowledge) LockCurrent(ctx context.Context, tx pgx.Tx, id string, gener
 	return nil
 }
 
-const finishItem = `UPDATE knowledge_items SET status = 'ready', error = NULL, warnings = $3, progress = $4,
+// finishItem stores the final progress with chunks_total set to the chunks the item really has
+// (a crawl stores page by page and keeps unchanged pages' chunks, so only the table knows).
+const finishItem = `UPDATE knowledge_items SET status = 'ready', error = NULL, warnings = $3,
+    progress = jsonb_set($4::jsonb, '{chunks_total}', to_jsonb((SELECT count(*) FROM chunks WHERE item_id = $1))),
     chunk_count = (SELECT count(*) FROM chunks WHERE item_id = $1), page_count = $5, language = CASE WHEN language = '' THEN $6 ELSE language END,
     next_crawl_at = $7, updated_at = now()
 WHERE id = $1 AND generation = $2`

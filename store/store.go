@@ -100,13 +100,23 @@ func Translate(err error) error {
 	if errors.As(err, &pgErr) {
 		switch {
 		case pgErr.Code == "23505":
-			return fmt.Errorf("%w: %s", lorebase.ErrConflict, pgErr.ConstraintName)
+			return fmt.Errorf("%w: %w", lorebase.ErrConflict, &queryError{pgErr})
 		case pgErr.Code == "23503", pgErr.Code == "23514", strings.HasPrefix(pgErr.Code, "22"):
-			return fmt.Errorf("%w: %s", lorebase.ErrInvalid, pgErr.Message)
+			return fmt.Errorf("%w: %w", lorebase.ErrInvalid, &queryError{pgErr})
 		}
 	}
 	return err
 }
+
+// queryError is an error the database raised for a query. Its text names encodings,
+// constraints and columns: for logs, never for clients, which InternalDetail tells the API.
+type queryError struct{ err *pgconn.PgError }
+
+func (e *queryError) Error() string { return e.err.Message + " (SQLSTATE " + e.err.Code + ")" }
+func (e *queryError) Unwrap() error { return e.err }
+
+// InternalDetail marks the error's text as not for clients.
+func (e *queryError) InternalDetail() bool { return true }
 
 // IsUnavailable reports whether err means the database cannot be reached right now (down,
 // restarting, refusing connections), as opposed to a failed query.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/ingest/crawl"
+	"github.com/lorebase/lorebase/ingest/html"
 	"github.com/lorebase/lorebase/ingest/pipeline"
 	"github.com/lorebase/lorebase/store"
 )
@@ -41,7 +42,12 @@ func (w *CrawlSiteWorker) NextRetry(job *river.Job[CrawlSiteArgs]) time.Time {
 // crawlReport counts what a crawl did, for progress and the item's warnings.
 type crawlReport struct {
 	visited, embedded, unchanged int
+	repeated                     int // blocks dropped as repeated across the site
 }
+
+// repeatWarmupPages is how many changed pages a crawl reads before it stores any, so the
+// repeated-block filter has a sample of the site; the rest are stored as they arrive.
+const repeatWarmupPages = 8
 
 // Work runs the crawl.
 func (w *CrawlSiteWorker) Work(ctx context.Context, job *river.Job[CrawlSiteArgs]) error {
@@ -77,30 +83,80 @@ func (in *ingestor) crawl(ctx context.Context, it lorebase.KnowledgeItem, recraw
 	rep := &crawlReport{}
 	progress := lorebase.Progress{Stage: "crawling", Unit: "urls", Total: settings.MaxPages}
 	lang := it.Language
-	stats, err := crawler.Run(ctx, scope, known, func(ctx context.Context, res *crawl.Result) error {
-		rep.visited++
-		progress.Done = rep.visited
-		if err := in.items.SetProgress(ctx, it.ID, it.Generation, progress); err != nil {
-			return err
+	// Blocks that repeat on most pages of the site (a banner line, a footer paragraph) are
+	// furniture the page markup did not label. The filter learns them from the site's pages:
+	// a re-crawl starts from the block hashes remembered for every stored page (so pages
+	// answering 304 still count); a first crawl holds its first pages back until it has seen
+	// enough of the site to tell.
+	repeats := html.NewRepeatFilter(html.RepeatFilterConfig{})
+	for _, p := range stored {
+		if len(p.BlockKeys) > 0 {
+			repeats.ObserveKeys(p.BlockKeys)
 		}
-		prev, seen := stored[res.Key]
-		if res.NotModified || (recrawl && seen && prev.ContentHash == res.ContentHash) {
-			rep.unchanged++
-			return in.items.TouchCrawlPage(ctx, it.ID, res.Key, res.ETag, res.LastModified)
-		}
+	}
+	type pendingPage struct {
+		res  *crawl.Result
+		keys []int64
+	}
+	var pending []pendingPage
+	storeOne := func(ctx context.Context, pg pendingPage) error {
+		res := pg.res
+		rep.repeated += repeats.Filter(res.Page.Document)
 		if lang == "" {
 			lang = res.Page.Document.Language
 		}
-		n, err := in.storePage(ctx, it, res, lang)
-		progress.ChunksEmbedded += n
+		n, err := in.storePage(ctx, it, res, lang, pg.keys)
+		if err != nil {
+			return err
+		}
 		rep.embedded++
-		return err
+		progress.ChunksEmbedded += n
+		progress.ChunksTotal = progress.ChunksEmbedded
+		return nil
+	}
+	flush := func(ctx context.Context) error {
+		for len(pending) > 0 {
+			pg := pending[0]
+			pending = pending[1:]
+			if err := storeOne(ctx, pg); err != nil {
+				return err
+			}
+		}
+		return in.items.SetProgress(ctx, it.ID, it.Generation, progress)
+	}
+	stats, err := crawler.Run(ctx, scope, known, func(ctx context.Context, res *crawl.Result) error {
+		rep.visited++
+		progress.Done = rep.visited
+		// The total is what the crawl knows of so far: pages visited plus URLs waiting.
+		progress.Total = min(settings.MaxPages, rep.visited+res.Queued)
+		prev, seen := stored[res.Key]
+		if res.NotModified || (recrawl && seen && prev.ContentHash == res.ContentHash) {
+			rep.unchanged++
+			if err := in.items.SetProgress(ctx, it.ID, it.Generation, progress); err != nil {
+				return err
+			}
+			return in.items.TouchCrawlPage(ctx, it.ID, res.Key, res.ETag, res.LastModified)
+		}
+		keys := html.BlockKeys(res.Page.Document)
+		if seen && len(prev.BlockKeys) > 0 {
+			repeats.ForgetKeys(prev.BlockKeys)
+		}
+		repeats.ObserveKeys(keys)
+		pending = append(pending, pendingPage{res: res, keys: keys})
+		if repeats.Pages() < repeatWarmupPages {
+			return in.items.SetProgress(ctx, it.ID, it.Generation, progress)
+		}
+		return flush(ctx)
 	})
+	if err == nil {
+		err = flush(ctx)
+	}
 	if err != nil {
 		if ctx.Err() != nil || errors.Is(err, store.ErrStale) {
 			return err
 		}
-		return fmt.Errorf("crawl %s: %w", it.URL, err)
+		in.logger.Warn("crawl failed", slog.String("knowledge_id", it.ID), slog.String("error", err.Error()))
+		return fmt.Errorf("crawl %s: %w", it.URL, crawl.Explain(err))
 	}
 	vanished := append(stats.Vanished(known), stats.Gone...)
 	removed, err := in.items.DeleteCrawlPages(ctx, it.ID, vanished)
@@ -111,7 +167,8 @@ func (in *ingestor) crawl(ctx context.Context, it lorebase.KnowledgeItem, recraw
 		return permanent(errors.New("no page could be crawled: " + crawlProblems(stats)))
 	}
 	in.logger.Info("crawl finished", slog.String("knowledge_id", it.ID), slog.Int("visited", rep.visited),
-		slog.Int("embedded", rep.embedded), slog.Int("unchanged", rep.unchanged), slog.Int64("removed", removed))
+		slog.Int("embedded", rep.embedded), slog.Int("unchanged", rep.unchanged), slog.Int64("removed", removed),
+		slog.Int("repeated_blocks", rep.repeated), slog.Int("chunks_embedded", progress.ChunksEmbedded))
 	var next *time.Time
 	if d, err := time.ParseDuration(settings.RecrawlInterval); err == nil && d > 0 {
 		t := time.Now().Add(d)
@@ -132,7 +189,7 @@ func (in *ingestor) crawl(ctx context.Context, it lorebase.KnowledgeItem, recraw
 
 // storePage replaces one page's chunks, in a transaction that first checks the job is still
 // the item's current one.
-func (in *ingestor) storePage(ctx context.Context, it lorebase.KnowledgeItem, res *crawl.Result, lang string) (int, error) {
+func (in *ingestor) storePage(ctx context.Context, it lorebase.KnowledgeItem, res *crawl.Result, lang string, blockKeys []int64) (int, error) {
 	doc := res.Page.Document
 	chunks := pipeline.Chunk(in.deps.Chunker, doc)
 	title := doc.Title
@@ -147,7 +204,7 @@ func (in *ingestor) storePage(ctx context.Context, it lorebase.KnowledgeItem, re
 		if err := in.items.LockCurrent(ctx, tx, it.ID, it.Generation); err != nil {
 			return err
 		}
-		pageID, err := in.items.UpsertCrawlPage(ctx, tx, it.ID, res.Key, title, res.ETag, res.LastModified, res.ContentHash)
+		pageID, err := in.items.UpsertCrawlPage(ctx, tx, it.ID, res.Key, title, res.ETag, res.LastModified, res.ContentHash, blockKeys)
 		if err != nil {
 			return err
 		}
@@ -189,7 +246,7 @@ func crawlProblems(st crawl.Stats) string {
 			parts = append(parts, fmt.Sprintf("and %d more failures", len(st.Failed)-3))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s: %v", f.URL, f.Err))
+		parts = append(parts, fmt.Sprintf("%s: %s", f.URL, crawl.Reason(f.Err)))
 	}
 	robots := 0
 	for _, s := range st.Skipped {
@@ -197,7 +254,7 @@ func crawlProblems(st crawl.Stats) string {
 		case s.Reason == crawl.SkipRobots:
 			robots++
 		case s.Reason == crawl.SkipRobotsUnavailable && s.Err != nil && len(parts) < 3:
-			parts = append(parts, fmt.Sprintf("%s: robots.txt unavailable: %v", s.URL, s.Err))
+			parts = append(parts, fmt.Sprintf("%s: robots.txt unavailable: %s", s.URL, crawl.Reason(s.Err)))
 		}
 	}
 	if robots > 0 {

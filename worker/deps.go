@@ -30,6 +30,9 @@ type Deps struct {
 	// killed worker's job waits before another worker takes it over.
 	FileTimeout  time.Duration
 	CrawlTimeout time.Duration
+
+	// orgConcurrency is Config.OrganizationConcurrency, set by Run; 0 means no limit.
+	orgConcurrency int
 }
 
 func (d *Deps) fileTimeout() time.Duration {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -46,6 +47,9 @@ func (in *ingestor) run(ctx context.Context, job *attempts, args ItemJob, body f
 		return nil
 	}
 	if err != nil {
+		return err
+	}
+	if err := in.waitTurn(ctx, job, it.OrganizationID); err != nil {
 		return err
 	}
 	if err := in.items.SetStatus(ctx, in.deps.Pool, it.ID, it.Generation, lorebase.StatusProcessing, nil); err != nil {
@@ -91,11 +95,16 @@ func (in *ingestor) committed(ctx context.Context, it lorebase.KnowledgeItem) bo
 	return err == nil && cur.Status == lorebase.StatusReady
 }
 
-// attempts carries the attempt counters run needs from River's job.
-type attempts struct{ attempt, maxAttempts int }
+// attempts carries what run needs from River's job: its id, whether its kind is limited per
+// organization, and the attempt counters.
+type attempts struct {
+	id                   int64
+	heavy                bool
+	attempt, maxAttempts int
+}
 
 func attemptOf[T river.JobArgs](job *river.Job[T]) *attempts {
-	return &attempts{attempt: job.Attempt, maxAttempts: job.MaxAttempts}
+	return &attempts{id: job.ID, heavy: slices.Contains(heavyKinds, job.Kind), attempt: job.Attempt, maxAttempts: job.MaxAttempts}
 }
 
 // embed embeds chunks, reporting progress after every batch.

@@ -139,6 +139,7 @@ func (k *Knowledge) enqueue(ctx context.Context, tx pgx.Tx, it lorebase.Knowledg
 		args, opts = IngestFileArgs{job}, insertOpts(fileAttempts)
 	case lorebase.KnowledgeQA:
 		args, opts = IngestQAArgs{job}, insertOpts(qaAttempts)
+		opts.Queue = QueueQA
 	case lorebase.KnowledgeURL:
 		args, opts = CrawlSiteArgs{ItemJob: job, Recrawl: incremental}, insertOpts(crawlAttemps)
 	default:

@@ -23,6 +23,12 @@ type Config struct {
 	// (killed, machine lost) and runs it again; River waits at least the job kind's own timeout
 	// too, so a live job is not run twice. Jobs are idempotent either way. Default 5 minutes.
 	RescueAfter time.Duration
+	// OrganizationConcurrency is how many file and crawl jobs of one organization may run at
+	// once across all worker processes (see fairness.go); default half of Concurrency, at
+	// least 1.
+	OrganizationConcurrency int
+	// QAConcurrency is how many Q&A pair jobs run at once on their own queue; default 2.
+	QAConcurrency int
 }
 
 // NewInsertClient returns a client that only enqueues: what API processes need.
@@ -39,10 +45,21 @@ func Run(ctx context.Context, pool *pgxpool.Pool, deps *Deps, cfg Config, logger
 	if cfg.RescueAfter <= 0 {
 		cfg.RescueAfter = 5 * time.Minute
 	}
+	if cfg.OrganizationConcurrency <= 0 {
+		cfg.OrganizationConcurrency = max(1, cfg.Concurrency/2)
+	}
+	if cfg.QAConcurrency <= 0 {
+		cfg.QAConcurrency = qaWorkersDefault
+	}
+	d := *deps
+	d.orgConcurrency = cfg.OrganizationConcurrency
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Logger:               logger,
-		Workers:              newWorkers(deps),
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Concurrency}},
+		Logger:  logger,
+		Workers: newWorkers(&d),
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: cfg.Concurrency},
+			QueueQA:            {MaxWorkers: cfg.QAConcurrency},
+		},
 		PeriodicJobs:         periodicJobs(deps),
 		JobTimeout:           min(5*time.Minute, cfg.RescueAfter),
 		RescueStuckJobsAfter: cfg.RescueAfter,
@@ -53,7 +70,8 @@ func Run(ctx context.Context, pool *pgxpool.Pool, deps *Deps, cfg Config, logger
 	if err := client.Start(ctx); err != nil {
 		return fmt.Errorf("start workers: %w", err)
 	}
-	logger.Info("workers started", slog.Int("concurrency", cfg.Concurrency))
+	logger.Info("workers started", slog.Int("concurrency", cfg.Concurrency),
+		slog.Int("organization_concurrency", cfg.OrganizationConcurrency), slog.Int("qa_concurrency", cfg.QAConcurrency))
 	<-ctx.Done()
 	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -29,6 +29,8 @@ type serveOptions struct {
 	corsOrigins     string
 	widgetHosts     string
 	trustProxy      bool
+	proxyHops       int
+	widget          api.WidgetLimits
 	uploadLimitMB   int
 	sessionLifetime time.Duration
 	shutdownGrace   time.Duration
@@ -45,6 +47,13 @@ func (o *serveOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.widgetHosts, "widget-hosts", os.Getenv("LOREBASE_WIDGET_HOSTS"),
 		"comma-separated origins that serve chat-widget iframes, e.g. https://widget.example; their requests get CORS and name the embedding page in X-Embed-Origin ($LOREBASE_WIDGET_HOSTS)")
 	f.BoolVar(&o.trustProxy, "trust-proxy", envBool("LOREBASE_TRUST_PROXY"), "take client IPs from X-Forwarded-For ($LOREBASE_TRUST_PROXY)")
+	f.IntVar(&o.widget.PerVisitorPerHour, "widget-visitor-per-hour", 0, "widget requests one visitor may make an hour (0: 600)")
+	f.IntVar(&o.widget.PerIPPerHour, "widget-ip-per-hour", 0, "widget requests one IP may make to one client an hour (0: 2,000)")
+	f.IntVar(&o.widget.PerClientPerHour, "widget-client-per-hour", 0,
+		"widget requests all visitors together may make to one client an hour; key-pair calls never count here (0: 20,000)")
+	f.IntVar(&o.widget.SessionsPerVisitorPerHour, "widget-sessions-per-visitor", 0, "sessions one widget visitor may open an hour (0: 20)")
+	f.IntVar(&o.proxyHops, "trust-proxy-hops", envInt("LOREBASE_TRUST_PROXY_HOPS", 1),
+		"with --trust-proxy: how many proxies append to X-Forwarded-For; the client IP is the entry the outermost one added ($LOREBASE_TRUST_PROXY_HOPS)")
 	f.IntVar(&o.uploadLimitMB, "upload-limit-mb", 50, "largest knowledge file upload, in MiB")
 	f.DurationVar(&o.sessionLifetime, "session-lifetime", 30*time.Minute, "how long an idle visitor session lives; each message extends it")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 20*time.Second, "how long in-flight requests may finish after SIGTERM")
@@ -180,7 +189,7 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		Feedback:        store.NewFeedback(db.Pool),
 		Answerer:        answer.New(searcher, embedder, chat, answer.Config{Extractive: extractive(chat)}),
 	}, api.Config{
-		JWTKey: key, CORSOrigins: origins, WidgetHosts: widgetHosts, TrustProxy: so.trustProxy,
+		JWTKey: key, CORSOrigins: origins, WidgetHosts: widgetHosts, TrustProxy: so.trustProxy, TrustedProxyHops: so.proxyHops, Widget: so.widget,
 		UploadLimit: int64(so.uploadLimitMB) << 20, SessionLifetime: so.sessionLifetime,
 	}, logger)
 }

@@ -15,6 +15,8 @@ import (
 // workerOptions configure the background workers.
 type workerOptions struct {
 	concurrency  int
+	orgConc      int
+	qaConc       int
 	rescueAfter  time.Duration
 	fileTimeout  time.Duration
 	crawlTimeout time.Duration
@@ -23,6 +25,9 @@ type workerOptions struct {
 
 func (o *workerOptions) register(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&o.concurrency, "concurrency", 4, "jobs processed at once by this process")
+	cmd.Flags().IntVar(&o.orgConc, "org-concurrency", 0,
+		"file and crawl jobs of one organization running at once across all workers (0: half of --concurrency, at least 1)")
+	cmd.Flags().IntVar(&o.qaConc, "qa-concurrency", 0, "Q&A pair jobs processed at once on their own queue (0: 2)")
 	cmd.Flags().DurationVar(&o.rescueAfter, "rescue-after", 5*time.Minute,
 		"run a job again when it has been running this long and past its own timeout (its worker is presumed dead)")
 	cmd.Flags().DurationVar(&o.fileTimeout, "file-timeout", 20*time.Minute, "longest processing of one uploaded file (also how long a dead worker's file job waits to be taken over)")
@@ -70,5 +75,6 @@ func runWorkers(ctx context.Context, db *database, wo *workerOptions, embedder l
 	}
 	deps := &worker.Deps{Pool: db.Pool, Logger: logger, Embedder: embedder, Chunker: chunker,
 		Extract: wo.ingest.extractConfig(), Crawl: wo.ingest.crawlConfig(), FileTimeout: wo.fileTimeout, CrawlTimeout: wo.crawlTimeout}
-	return worker.Run(ctx, db.Pool, deps, worker.Config{Concurrency: wo.concurrency, RescueAfter: wo.rescueAfter}, logger)
+	return worker.Run(ctx, db.Pool, deps, worker.Config{Concurrency: wo.concurrency, RescueAfter: wo.rescueAfter,
+		OrganizationConcurrency: wo.orgConc, QAConcurrency: wo.qaConc}, logger)
 }

@@ -20,6 +20,9 @@ type atom struct {
 	header       string
 	headerTokens int
 	rowStart     bool
+	// cut marks a token run cut out of a sentence too long for one chunk: repeating its tail
+	// as overlap would repeat half a word, so the next chunk starts fresh.
+	cut bool
 }
 
 // atomize turns one non-heading block into atoms no larger than MaxTokens each.
@@ -69,7 +72,7 @@ func (c *Chunker) rowAtoms(base atom, parts []piece, budget int) []atom {
 			continue
 		}
 		for _, sub := range c.splitOversized(p.text, min(budget, c.cfg.TargetTokens)) {
-			a.text, a.tokens = sub.text, sub.tokens
+			a.text, a.tokens, a.cut = sub.text, sub.tokens, sub.cut
 			out = append(out, a)
 			a.rowStart = false
 			a.sep = separator(sub.piece, false)
@@ -81,6 +84,7 @@ func (c *Chunker) rowAtoms(base atom, parts []piece, budget int) []atom {
 type counted struct {
 	piece
 	tokens int
+	cut    bool // a token run, not a whole sentence
 }
 
 // splitOversized cuts text at sentence boundaries, and sentences still over budget at token
@@ -92,14 +96,14 @@ func (c *Chunker) splitOversized(text string, budget int) []counted {
 			s.spaced, s.newline = false, false
 		}
 		if n := c.count(s.text); n <= budget {
-			out = append(out, counted{s, n})
+			out = append(out, counted{piece: s, tokens: n})
 			continue
 		}
 		for j, t := range c.splitTokens(s.text, budget) {
 			if j == 0 {
 				t.spaced, t.newline = s.spaced, s.newline
 			}
-			out = append(out, counted{t, c.count(t.text)})
+			out = append(out, counted{t, c.count(t.text), true})
 		}
 	}
 	return out

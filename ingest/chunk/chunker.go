@@ -43,10 +43,13 @@ type Config struct {
 type Chunk struct {
 	Text        string
 	HeadingPath []string // enclosing headings, outermost first; nil before the first heading
-	Page        int      // page the chunk's text starts on; 0 when the source has no pages
-	URL         string
-	Position    int // 0-based order in the document
-	TokenCount  int // exact cl100k_base token count of Text
+	// Anchor is the fragment of the nearest enclosing heading that has one ("_options"), so
+	// a citation can link to the section; empty when no enclosing heading has an anchor.
+	Anchor     string
+	Page       int // page the chunk's text starts on; 0 when the source has no pages
+	URL        string
+	Position   int // 0-based order in the document
+	TokenCount int // exact cl100k_base token count of Text
 }
 
 // Chunker is safe for concurrent use: it holds only its config and the shared, read-only codec.
@@ -95,24 +98,35 @@ func (c *Chunker) Chunk(doc *ingest.Document) []Chunk {
 				continue
 			}
 			// A heading always closes the running section, so no chunk spans two sections.
-			p.packSection(section, headingTexts(headings))
+			p.packSection(section, headingTexts(headings), anchorOf(headings))
 			section = section[:0]
 			level := min(max(b.Level, 1), 6)
 			for len(headings) > 0 && headings[len(headings)-1].level >= level {
 				headings = headings[:len(headings)-1]
 			}
-			headings = append(headings, heading{level: level, text: text})
+			headings = append(headings, heading{level: level, text: text, anchor: b.Anchor})
 			continue
 		}
 		section = append(section, c.atomize(b, i)...)
 	}
-	p.packSection(section, headingTexts(headings))
+	p.packSection(section, headingTexts(headings), anchorOf(headings))
 	return p.out
 }
 
 type heading struct {
-	level int
-	text  string
+	level  int
+	text   string
+	anchor string
+}
+
+// anchorOf is the anchor of the innermost heading that has one.
+func anchorOf(hs []heading) string {
+	for i := len(hs) - 1; i >= 0; i-- {
+		if hs[i].anchor != "" {
+			return hs[i].anchor
+		}
+	}
+	return ""
 }
 
 func headingTexts(hs []heading) []string {

@@ -12,6 +12,7 @@ type packer struct {
 	url string
 	out []Chunk
 
+	anchor  string // the running section's anchor
 	cur     []atom
 	est     int // running token estimate of cur, never below the exact count in practice
 	overlap carry
@@ -28,8 +29,9 @@ type carry struct {
 // packSection packs atoms greedily up to TargetTokens. Atoms were sized to fit MaxTokens
 // alone, so every chunk holds at least one; estimates are checked against an exact count
 // before a chunk is emitted.
-func (p *packer) packSection(atoms []atom, path []string) {
+func (p *packer) packSection(atoms []atom, path []string, anchor string) {
 	p.overlap = carry{}
+	p.anchor = anchor
 	for i := 0; i < len(atoms); {
 		a := atoms[i]
 		if len(p.cur) == 0 {
@@ -88,6 +90,7 @@ func (p *packer) emit(path []string) int {
 	p.out = append(p.out, Chunk{
 		Text:        text,
 		HeadingPath: append([]string(nil), path...),
+		Anchor:      p.anchor,
 		Page:        page,
 		URL:         p.url,
 		Position:    len(p.out),
@@ -132,7 +135,7 @@ func (p *packer) render() string {
 func (p *packer) tail(chunkTokens int) carry {
 	last := p.cur[len(p.cur)-1]
 	limit := min(p.c.cfg.OverlapTokens, chunkTokens/2)
-	if limit <= 0 || (last.kind != ingest.BlockParagraph && last.kind != ingest.BlockList && last.kind != "") {
+	if limit <= 0 || last.cut || (last.kind != ingest.BlockParagraph && last.kind != ingest.BlockList && last.kind != "") {
 		return carry{}
 	}
 	ss := sentences(last.text)

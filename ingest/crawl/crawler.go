@@ -293,6 +293,7 @@ func (r *crawlRun) process(ctx context.Context, it queued) (fetched bool, err er
 func (r *crawlRun) accept(ctx context.Context, res *Result) error {
 	r.visited[res.Key] = true
 	r.stats.Visited = append(r.stats.Visited, res.Key)
+	res.Queued = len(r.queue)
 	if err := r.visit(ctx, res); err != nil {
 		return fmt.Errorf("crawl: visit %s: %w", res.Key, err)
 	}

@@ -66,6 +66,9 @@ type Result struct {
 	// Truncated is true when the body exceeded the size cap and only its start was extracted.
 	Truncated bool
 	Page      *html.Page
+	// Queued is how many URLs were waiting in the crawl's queue when the page was handed to
+	// the visit function: with the pages visited so far, an estimate of the crawl's size.
+	Queued int
 }
 
 // Validators returns what to pass to the next Fetch of the same page.

@@ -190,3 +190,17 @@ func FuzzJSON(f *testing.F) {
 		checkExtract(t, "JSON", JSON, data)
 	})
 }
+
+func FuzzSVG(f *testing.F) {
+	seedFiles(f, ".svg")
+	seedEncodings(f, `<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><title>Café</title><script>alert(1)</script><text>Prix <tspan>2 €</tspan></text></svg>`)
+	f.Add([]byte(`<svg><text>unterminated`))
+	f.Add([]byte(`<svg>` + strings.Repeat("<g>", 2000) + `<text>deep</text></svg>`))
+	f.Add([]byte(`<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><svg><text>&b;&b;</text></svg>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > fuzzMaxInput {
+			return
+		}
+		checkExtract(t, "SVG", SVG, data)
+	})
+}

@@ -89,18 +89,53 @@ func isBoilerplate(n *xhtml.Node, inContent bool) bool {
 	if hasAttr(n, "hidden") || strings.EqualFold(attr(n, "aria-hidden"), "true") || hiddenByStyle(attr(n, "style")) {
 		return true
 	}
-	return hasChromeWord(attr(n, "class")) || hasChromeWord(attr(n, "id"))
+	// Generators derive section ids from titles ("Pagination", "file-menu"): an id word marks
+	// furniture only on an element without a title of its own, a class word unless the title
+	// says the word (a section about menus is not a menu).
+	if w := chromeWord(attr(n, "class")); w != "" {
+		return !strings.Contains(strings.ToLower(firstHeadingText(n)), w)
+	}
+	return chromeWord(attr(n, "id")) != "" && firstHeadingText(n) == ""
 }
 
-func hasChromeWord(s string) bool {
+func chromeWord(s string) string {
 	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return (r < 'a' || r > 'z') && (r < '0' || r > '9')
 	}) {
 		if chromeWords[w] {
-			return true
+			return w
 		}
 	}
-	return false
+	return ""
+}
+
+// titleChars is how much text may come before an element's first heading for that heading
+// to still be the element's title (a "Previous: … Up: …" line often does).
+const titleChars = 200
+
+// firstHeadingText is the text of n's title: its first heading, when less than titleChars of
+// other text come before it.
+func firstHeadingText(n *xhtml.Node) string {
+	var found string
+	before := 0
+	done := false
+	var walk func(*xhtml.Node)
+	walk = func(n *xhtml.Node) {
+		for c := n.FirstChild; c != nil && !done; c = c.NextSibling {
+			switch {
+			case c.Type == xhtml.TextNode:
+				if before += len(strings.TrimSpace(c.Data)); before > titleChars {
+					done = true
+				}
+			case c.Type == xhtml.ElementNode && headingLevel[c.DataAtom] > 0:
+				found, done = textOf(c, nil), true
+			case c.Type == xhtml.ElementNode:
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return found
 }
 
 func hiddenByStyle(style string) bool {

@@ -68,6 +68,9 @@ func Extract(r io.Reader, contentType string, pageURL *url.URL) (*Page, error) {
 		d.URL = withoutFragment(pageURL).String()
 	}
 
+	if b := doc.Find("body").First(); b.Length() > 0 {
+		page.Words = visibleWords(b.Nodes[0])
+	}
 	// Links and metadata are read before boilerplate goes: navigation is content for a crawler.
 	removeBoilerplate(doc.Selection.Nodes[0])
 	body := doc.Find("body").First()
@@ -75,12 +78,27 @@ func Extract(r io.Reader, contentType string, pageURL *url.URL) (*Page, error) {
 		return page, nil
 	}
 	root := mainContent(body.Nodes[0])
-	d.Blocks = buildBlocks(root)
-	if len(d.Blocks) == 0 && root != body.Nodes[0] {
-		// The heuristic picked an empty region; the whole body is better than nothing.
-		d.Blocks = buildBlocks(body.Nodes[0])
+	blocks, info := buildBlocks(root)
+	d.Blocks = pruneBlocks(blocks, info, root != body.Nodes[0])
+	if !hasContent(d.Blocks) && root != body.Nodes[0] {
+		// The marked main region is empty; the whole body is better than nothing.
+		blocks, info = buildBlocks(body.Nodes[0])
+		d.Blocks = pruneBlocks(blocks, info, false)
+	}
+	if !hasContent(d.Blocks) {
+		// Pruning took everything (a page that is one menu): keep what was there.
+		d.Blocks = blocks
 	}
 	return page, nil
+}
+
+func hasContent(blocks []ingest.Block) bool {
+	for _, b := range blocks {
+		if b.Kind != ingest.BlockHeading {
+			return true
+		}
+	}
+	return false
 }
 
 // title prefers <title>, then og:title, then the first <h1>: many single-page apps leave <title>

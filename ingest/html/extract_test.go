@@ -235,7 +235,7 @@ func TestExtractStructure(t *testing.T) {
 		{Kind: ingest.BlockParagraph, Text: "Loose text in a div, with inline code and a line break."},
 		{Kind: ingest.BlockHeading, Text: "Lists", Level: 2},
 		{Kind: ingest.BlockList, Text: "First item\n  Nested one\n  Nested two\nSecond item"},
-		{Kind: ingest.BlockList, Text: "Term\nDefinition of the term"},
+		{Kind: ingest.BlockList, Text: "Term: Definition of the term"},
 		{Kind: ingest.BlockHeading, Text: "Tables", Level: 3},
 		{Kind: ingest.BlockParagraph, Text: "Sizes"},
 		{Kind: ingest.BlockTable, Text: "Name | Size\nsmall | 1 KB\nlarge | 1 MB"},
@@ -287,5 +287,65 @@ func TestExtractNoBody(t *testing.T) {
 	}
 	if len(p.Document.Blocks) != 0 || len(p.Links) != 0 {
 		t.Errorf("empty page gave %+v", p)
+	}
+}
+
+// Headings carry the anchor of their section whichever way the page names it (the heading's or
+// its section's id, an empty element just before it, an anchor inside it); a definition term
+// stays in the same block as its description; self-links ("¶") leave heading text.
+func TestExtractSectionsAndDefinitions(t *testing.T) {
+	p := extractFixture(t, "sections.html", "text/html", "http://s.test/manual.html")
+	want := []ingest.Block{
+		{Kind: ingest.BlockHeading, Level: 2, Text: "Install", Anchor: "install"},
+		{Kind: ingest.BlockParagraph, Text: "Run the installer."},
+		{Kind: ingest.BlockList, Text: "-f, --force: Overwrite existing files.\n-q: Print nothing."},
+		{Kind: ingest.BlockHeading, Level: 2, Text: "Usage", Anchor: "Usage-anchor"},
+		{Kind: ingest.BlockParagraph, Text: "lorebase.open(path, *, mode='r'): Open the knowledge base at path."},
+		{Kind: ingest.BlockCode, Text: "kb = lorebase.open(\"kb\")\nkb.close()"},
+		{Kind: ingest.BlockParagraph, Text: "Raises an error when the path is missing."},
+		{Kind: ingest.BlockHeading, Level: 2, Text: "Environment", Anchor: "env"},
+		{Kind: ingest.BlockTable, Text: "Variable | Meaning\nHOME | Where the cache lives\nTMPDIR | Scratch space"},
+		{Kind: ingest.BlockHeading, Level: 3, Text: "FAQ", Anchor: "faq"},
+		{Kind: ingest.BlockParagraph, Text: "Nothing yet."},
+	}
+	got := p.Document.Blocks
+	if len(got) != len(want) {
+		t.Fatalf("got %d blocks, want %d:\n%+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("block %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+// A documentation page without any main/nav markup: every section, the definition list, the
+// admonition, the table and the code stay; the top bar, the side menu, the in-page table of
+// contents, the edit link, the previous/next links and the copyright line go.
+func TestExtractUnmarkedDocumentationPage(t *testing.T) {
+	p := extractFixture(t, "docs_page.html", "text/html", "https://frob.test/docs/frobnicate.html")
+	text := allText(p.Document)
+	for _, want := range []string{
+		"frobnicate [--level N] [--dry-run] FILE...",
+		"frobnicate rewrites each FILE in place",
+		"--level N: How hard to frobnicate, from 1 to 9; the default is 3.",
+		"--dry-run: Print what would change without writing anything.",
+		"Levels above 7 need the turbo licence.",
+		"FROB_HOME | Where state is kept",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("content %q missing:\n%s", want, text)
+		}
+	}
+	for _, boiler := range []string{"Download", "Introduction", "Changes", "Edit this page", "« Installing", "All rights reserved"} {
+		if strings.Contains(text, boiler) {
+			t.Errorf("furniture %q kept:\n%s", boiler, text)
+		}
+	}
+	if strings.Contains(text, "Synopsis\nOptions") {
+		t.Errorf("in-page table of contents kept:\n%s", text)
+	}
+	if !hasAnchor(p.Document, "_options") || !hasAnchor(p.Document, "_environment") {
+		t.Errorf("section anchors missing: %+v", p.Document.Blocks)
 	}
 }

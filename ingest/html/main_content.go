@@ -1,26 +1,33 @@
 package html
 
 import (
-	"strings"
-
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/lorebase/lorebase/ingest"
 )
 
-// Density heuristic tuning. A text run shorter than minParagraphChars is a label or a link, not
-// prose; paragraphs score more for length and commas (prose has commas, menus do not).
+// Block classification tuning, in the spirit of jusText: a block with at least goodChars of
+// text outside links is prose; a block whose text is mostly link text is navigation unless it
+// opens a section; a list or table whose items are nearly all links is a menu or a table of
+// contents.
 const (
-	minParagraphChars = 25
-	maxLengthBonus    = 3
+	goodChars         = 80
+	navLinkShare      = 0.5
+	tocMinItems       = 5
+	tocLinkItemsShare = 0.7
+	edgeLinkShare     = 0.25
+	navTableMaxRows   = 3
+	footerChars       = 60
+	edgeShortChars    = 30
 )
 
-// mainContent picks the subtree of body that holds the page's content: the marked main element
-// when the author marked one, else the element with the densest prose.
+// mainContent returns the subtree that holds the page's content: the element the author marked
+// as main (<main>, role="main", a single <article>), else the whole body. Documentation pages
+// put their content in many sibling sections, so no single "densest" block is chosen; the
+// furniture around the content goes block by block in pruneBlocks instead.
 func mainContent(body *xhtml.Node) *xhtml.Node {
 	if n := markedMain(body); n != nil {
-		return n
-	}
-	if n := densestProse(body); n != nil {
 		return n
 	}
 	return body
@@ -62,115 +69,86 @@ func markedMain(body *xhtml.Node) *xhtml.Node {
 	return nil
 }
 
-// densestProse scores containers by the paragraphs they hold, in the spirit of Readability: each
-// paragraph adds its score to its parent and half to its grandparent, and a container's total is
-// discounted by the share of its text that is link text. Returns nil when nothing looks like
-// prose, so the caller keeps the whole body.
-func densestProse(body *xhtml.Node) *xhtml.Node {
-	scores := map[*xhtml.Node]float64{}
-	var walk func(*xhtml.Node)
-	walk = func(n *xhtml.Node) {
-		if n.Type == xhtml.ElementNode && isParagraphLike(n) {
-			text := ownProse(n)
-			if len(text) >= minParagraphChars {
-				s := 1 + float64(strings.Count(text, ",")) + min(float64(len(text))/100, maxLengthBonus)
-				if p := n.Parent; p != nil {
-					scores[p] += s
-					if g := p.Parent; g != nil {
-						scores[g] += s / 2
-					}
-				}
-				if n.DataAtom == atom.Div {
-					// A div with its own text is both paragraph and container.
-					scores[n] += s
-				}
-			}
+// pruneBlocks drops the furniture that markup does not label: link menus and tables of
+// contents anywhere, link-dense lines between sections ("Next: … Up: …"), and the short or
+// linked blocks at either end of the page that come before the first heading or prose and after
+// the last (a site's title bar, "previous/next" tables, "last modified" lines). Everything
+// else stays, however short: a documentation page's content is all of its sections.
+func pruneBlocks(blocks []ingest.Block, info []blockInfo, marked bool) []ingest.Block {
+	drop := make([]bool, len(blocks))
+	good := func(i int) bool {
+		b, in := blocks[i], info[i]
+		switch b.Kind {
+		case ingest.BlockHeading, ingest.BlockCode:
+			return true
 		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
+		return in.chars-in.linked >= goodChars && float64(in.linked) < navLinkShare*float64(in.chars)
+	}
+	for i, b := range blocks {
+		in := info[i]
+		switch {
+		case b.Kind == ingest.BlockHeading || b.Kind == ingest.BlockCode:
+		case (b.Kind == ingest.BlockList || b.Kind == ingest.BlockTable) && in.items >= tocMinItems &&
+			float64(in.linkItems) >= tocLinkItemsShare*float64(in.items):
+			drop[i] = true
+		case b.Kind == ingest.BlockList && in.items >= 2 && in.fragmentItems == in.items:
+			// Every item links into this page: the page's own table of contents.
+			drop[i] = true
+		case b.Kind == ingest.BlockTable && !in.afterHeading && in.linkRows > 0 && in.items <= navTableMaxRows &&
+			in.chars-in.linked < 2*goodChars:
+			// A small table of mostly single-link cells: a previous/up/next bar.
+			drop[i] = true
+		case b.Kind == ingest.BlockParagraph && !in.afterHeading && in.links >= 2 && in.chars-in.linked < goodChars &&
+			float64(in.linked) >= navLinkShare*float64(in.chars):
+			drop[i] = true
 		}
 	}
-	walk(body)
-
-	if len(scores) == 0 {
-		return nil
+	// Leading edge: linked or tiny blocks before the first heading or text block.
+	for i := range blocks {
+		in := info[i]
+		if good(i) || in.chars-in.linked >= goodChars ||
+			(in.chars >= edgeShortChars && float64(in.linked) < edgeLinkShare*float64(in.chars)) {
+			break
+		}
+		drop[i] = true
 	}
-	stats := textStats(body)
-	var best *xhtml.Node
-	bestScore := 0.0
-	for n, s := range scores {
-		st := stats[n]
-		if st.all == 0 {
+	// Trailing edge: short linked blocks after the last prose, unless they open a section.
+	for i := len(blocks) - 1; i >= 0; i-- {
+		if drop[i] {
 			continue
 		}
-		s *= 1 - float64(st.linked)/float64(st.all)
-		// Ties go to the earlier node so the choice does not depend on map order.
-		if s > bestScore || (s == bestScore && best != nil && st.order < stats[best].order) {
-			best, bestScore = n, s
+		if good(i) && blocks[i].Kind != ingest.BlockHeading {
+			break
+		}
+		in := info[i]
+		if blocks[i].Kind == ingest.BlockHeading {
+			continue
+		}
+		if in.afterHeading || in.chars-in.linked >= goodChars || float64(in.linked) < edgeLinkShare*float64(in.chars) {
+			break
+		}
+		drop[i] = true
+	}
+	// A lone short line after the content, in another top-level region of an unmarked page,
+	// is the page's footer ("© 2024 The Frob Authors"); a region the author marked as main has
+	// no footer inside.
+	last := len(blocks) - 1
+	for last >= 0 && drop[last] {
+		last--
+	}
+	prev := last - 1
+	for prev >= 0 && drop[prev] {
+		prev--
+	}
+	if !marked && prev >= 0 && blocks[last].Kind == ingest.BlockParagraph && !info[last].afterHeading &&
+		info[last].chars < footerChars && info[last].top != info[prev].top {
+		drop[last] = true
+	}
+	out := make([]ingest.Block, 0, len(blocks))
+	for i, b := range blocks {
+		if !drop[i] {
+			out = append(out, b)
 		}
 	}
-	return best
-}
-
-func isParagraphLike(n *xhtml.Node) bool {
-	switch n.DataAtom {
-	case atom.P, atom.Pre, atom.Blockquote, atom.Td, atom.Div, atom.Li, atom.Dd:
-		return true
-	}
-	return false
-}
-
-// ownProse is the text of n's direct text children and inline descendants: for a <div> holding
-// paragraphs it is empty, so only the paragraphs count.
-func ownProse(n *xhtml.Node) string {
-	var b strings.Builder
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		switch {
-		case c.Type == xhtml.TextNode:
-			b.WriteString(c.Data)
-		case isInline(c):
-			b.WriteString(textOf(c, nil))
-			b.WriteByte(' ')
-		}
-	}
-	return collapse(b.String())
-}
-
-// textStat counts a subtree's text bytes and how many of them sit inside links; order is the
-// node's position in document order.
-type textStat struct {
-	all, linked, order int
-}
-
-// textStats computes textStat for every element under root in one walk, so scoring many
-// nested candidates stays linear in the document size.
-func textStats(root *xhtml.Node) map[*xhtml.Node]textStat {
-	stats := map[*xhtml.Node]textStat{}
-	order := 0
-	var walk func(*xhtml.Node, bool) (int, int)
-	walk = func(n *xhtml.Node, inLink bool) (all, linked int) {
-		if n.Type == xhtml.TextNode {
-			l := len(strings.TrimSpace(n.Data))
-			if inLink {
-				return l, l
-			}
-			return l, 0
-		}
-		order++
-		myOrder := order
-		if n.Type == xhtml.ElementNode && n.DataAtom == atom.A {
-			inLink = true
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			a, l := walk(c, inLink)
-			all += a
-			linked += l
-		}
-		if n.Type == xhtml.ElementNode {
-			stats[n] = textStat{all: all, linked: linked, order: myOrder}
-		}
-		return all, linked
-	}
-	walk(root, false)
-	return stats
+	return out
 }

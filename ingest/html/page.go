@@ -26,4 +26,8 @@ type Page struct {
 	// NoIndex and NoFollow come from <meta name="robots"> (or name="lorebase-crawler").
 	NoIndex  bool
 	NoFollow bool
+	// Words is how many words the page's visible body text has, furniture included (script,
+	// style and hidden elements excluded); compare with CountWords of the Document to see how
+	// much extraction kept.
+	Words int
 }

@@ -2,9 +2,12 @@ package html
 
 import (
 	"strings"
+	"unicode"
 
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/lorebase/lorebase/ingest"
 )
 
 // collapse folds every run of whitespace (including non-breaking spaces) into one space and
@@ -41,7 +44,7 @@ func textOf(n *xhtml.Node, skip func(*xhtml.Node) bool) string {
 			b.WriteString(n.Data)
 			return
 		case xhtml.ElementNode:
-			if skip != nil && skip(n) {
+			if (skip != nil && skip(n)) || isPermalink(n) {
 				return
 			}
 		case xhtml.DocumentNode:
@@ -98,4 +101,50 @@ func hasAttr(n *xhtml.Node, key string) bool {
 		}
 	}
 	return false
+}
+
+// CountWords counts runs of letters and digits: the unit `lorebase extract --stats` and the
+// fidelity tests measure text in.
+func CountWords(s string) int {
+	n, in := 0, false
+	for _, r := range s {
+		w := unicode.IsLetter(r) || unicode.IsDigit(r)
+		if w && !in {
+			n++
+		}
+		in = w
+	}
+	return n
+}
+
+// DocumentWords counts the words of a document's blocks.
+func DocumentWords(d *ingest.Document) int {
+	n := 0
+	for _, b := range d.Blocks {
+		n += CountWords(b.Text)
+	}
+	return n
+}
+
+// visibleWords counts the words of n's text outside elements that never show (scripts,
+// styles, hidden elements).
+func visibleWords(n *xhtml.Node) int {
+	count := 0
+	var walk func(*xhtml.Node)
+	walk = func(n *xhtml.Node) {
+		switch n.Type {
+		case xhtml.TextNode:
+			count += CountWords(n.Data)
+			return
+		case xhtml.ElementNode:
+			if neverContent[n.DataAtom] || hasAttr(n, "hidden") || hiddenByStyle(attr(n, "style")) {
+				return
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return count
 }

@@ -23,9 +23,8 @@ type cmapRange struct {
 
 const maxCmapEntries = 1 << 17
 
-// readToUnicode parses the ToUnicode CMap of font.
-func readToUnicode(font lpdf.Value) (m *toUnicode) {
-	v := font.Key("ToUnicode")
+// readToUnicode parses the ToUnicode CMap of font, whose decoded stream is v.
+func readToUnicode(font, v lpdf.Value) (m *toUnicode) {
 	if v.Kind() != lpdf.Stream {
 		return nil
 	}

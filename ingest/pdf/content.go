@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -106,6 +107,7 @@ type gstate struct {
 }
 
 type interpreter struct {
+	d        *document
 	stop     func() bool
 	g        gstate
 	out      pageText
@@ -121,9 +123,10 @@ type interpreter struct {
 
 // interpretPage returns the glyphs of page. A panic or budget stop keeps the glyphs found so
 // far and reports the cause as err, so a damaged page still yields its readable part.
-func interpretPage(page lpdf.Value, stop func() bool) (pt pageText, err error) {
+func (d *document) interpretPage(page lpdf.Value) (pt pageText, err error) {
 	in := &interpreter{
-		stop:     stop,
+		d:        d,
+		stop:     d.stop,
 		g:        gstate{ctm: identity, tm: identity, tlm: identity, th: 1},
 		fonts:    map[string]*font{},
 		active:   map[string]bool{},
@@ -131,7 +134,7 @@ func interpretPage(page lpdf.Value, stop func() bool) (pt pageText, err error) {
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			if e, ok := p.(error); ok && (errors.Is(e, errBudget) || errors.Is(e, errStopped)) {
+			if e, ok := p.(error); ok && (errors.Is(e, errBudget) || errors.Is(e, errStopped) || errors.Is(e, ErrTooComplex)) {
 				err = e
 			} else {
 				err = fmt.Errorf("%w: %v", ErrCorrupt, p)
@@ -180,19 +183,30 @@ func streamKey(v lpdf.Value) string {
 }
 
 func (in *interpreter) run(content, resources lpdf.Value, scope string, depth int) {
-	if err := guardStream(content, in.stop); err != nil {
-		if errors.Is(err, errStopped) {
-			panic(errStopped)
-		}
+	// Page contents are kept decoded only when another page draws them too; forms are
+	// kept always (a letterhead or logo is drawn on every page).
+	cache := depth > 0 || in.d.sharedContent(content)
+	decoded, err := in.d.stream(content, cache)
+	switch {
+	case errors.Is(err, errStopped), errors.Is(err, ErrTooComplex):
+		panic(err)
+	case errors.Is(err, errStreamTooLarge):
 		in.refused = err // the rest of the page is still read; the page reports the error
+		return
+	case err != nil:
+		// Damaged part-way: the readable prefix is interpreted, the page reports the damage.
+		in.refused = cmp.Or(in.refused, err)
+	}
+	if decoded.Kind() != lpdf.Stream {
 		return
 	}
 	var saved []gstate
-	lpdf.Interpret(content, func(stk *lpdf.Stack, op string) {
+	lpdf.Interpret(decoded, func(stk *lpdf.Stack, op string) {
 		in.ops++
 		if in.ops > maxOpsPerPage {
 			panic(errBudget)
 		}
+		in.d.countOp()
 		if in.ops%stopCheckEvery == 0 && in.stop() {
 			panic(errStopped)
 		}
@@ -313,7 +327,7 @@ func (in *interpreter) font(resources lpdf.Value, scope, name string) *font {
 	if f, ok := in.fonts[key]; ok {
 		return f
 	}
-	f := loadFont(resources.Key("Font").Key(name))
+	f := in.d.font(resources.Key("Font").Key(name))
 	in.fonts[key] = f
 	return f
 }

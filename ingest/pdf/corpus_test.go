@@ -46,7 +46,7 @@ func docText(doc *ingest.Document) string {
 	return sb.String()
 }
 
-var sentinels = []error{ErrTooLarge, ErrTooManyPages, ErrPasswordProtected, ErrNoText, ErrCorrupt, ErrUnsupported, ErrTimeout}
+var sentinels = []error{ErrTooLarge, ErrTooManyPages, ErrPasswordProtected, ErrNoText, ErrCorrupt, ErrUnsupported, ErrTimeout, ErrTooComplex}
 
 // TestCorpusOutcomes pins what each shared file must produce: text a reader would recognise,
 // or the typed error a knowledge manager should see.

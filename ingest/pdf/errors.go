@@ -13,4 +13,5 @@ var (
 	ErrCorrupt           = errors.New("the PDF file is damaged and could not be read")
 	ErrUnsupported       = errors.New("the PDF uses a feature that is not supported")
 	ErrTimeout           = errors.New("reading the PDF took too long")
+	ErrTooComplex        = errors.New("the PDF needs more work to read than one document is allowed")
 )

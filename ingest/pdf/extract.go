@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,11 @@ const (
 	MaxBytesDefault = 50 << 20
 	MaxPagesDefault = 2000
 	TimeoutDefault  = 2 * time.Minute
+	// MaxDecodedBytesDefault and MaxOperatorsDefault are far above what real documents need:
+	// the most demanding Debian manual measured (lwarp.pdf, 1,370 pages) decodes 11 MiB of
+	// streams and runs 0.7 million operators.
+	MaxDecodedBytesDefault = 256 << 20
+	MaxOperatorsDefault    = 10_000_000
 )
 
 // Config bounds the work Extract may do on one file.
@@ -36,12 +42,19 @@ type Config struct {
 	MaxBytes int64         // larger files fail with ErrTooLarge; default 50 MiB
 	MaxPages int           // documents with more pages fail with ErrTooManyPages; default 2000
 	Timeout  time.Duration // default 2 minutes; the context deadline applies too
+	// MaxDecodedBytes bounds the bytes of all streams decoded for the document (a stream
+	// shared by many pages counts once); MaxOperators bounds the content operators run on all
+	// pages. Exceeding either fails with ErrTooComplex.
+	MaxDecodedBytes int64
+	MaxOperators    int64
 }
 
 func (c Config) withDefaults() Config {
 	c.MaxBytes = cmp.Or(c.MaxBytes, MaxBytesDefault)
 	c.MaxPages = cmp.Or(c.MaxPages, MaxPagesDefault)
 	c.Timeout = cmp.Or(c.Timeout, TimeoutDefault)
+	c.MaxDecodedBytes = cmp.Or(c.MaxDecodedBytes, MaxDecodedBytesDefault)
+	c.MaxOperators = cmp.Or(c.MaxOperators, MaxOperatorsDefault)
 	return c
 }
 
@@ -79,7 +92,40 @@ func Extract(ctx context.Context, data []byte, cfg Config) (*ingest.Document, er
 			}
 			done <- r
 		}()
-		r.doc, r.err = extract(data, cfg, abandoned.Load)
+		d, err := newDocument(data, cfg, abandoned.Load)
+		if err == nil {
+			r.doc, r.err = d.extract()
+		} else {
+			r.err = err
+		}
+		if (errors.Is(r.err, ErrCorrupt) || errors.Is(r.err, ErrUnsupported)) && !abandoned.Load() && (d == nil || d.bombs == 0) {
+			// Damaged cross-reference data is the most common damage: rebuild it by scanning
+			// the file, as poppler does, and try again with what is left of the budgets.
+			if fixed, ok := rebuildXref(data); ok {
+				doc, err := func() (*ingest.Document, error) {
+					d2, err := newDocument(fixed, cfg, abandoned.Load)
+					if err != nil {
+						return nil, err
+					}
+					if d != nil {
+						d2.ops, d2.decoded = d.ops, d.decoded
+					}
+					return d2.extract()
+				}()
+				switch {
+				case err == nil:
+					doc.Warnings = append([]string{"the file's cross-reference table is damaged; it was rebuilt by scanning the file"}, doc.Warnings...)
+					r = result{doc: doc}
+				case errors.Is(err, ErrPasswordProtected):
+					// Only the rebuilt table reaches the encryption dictionary.
+					r = result{err: err}
+				case encryptEntry.Match(fixed[len(data):]):
+					// Encrypted and damaged beyond decryption (e.g. the /ID is lost): the
+					// encryption is what a knowledge manager can act on.
+					r = result{err: fmt.Errorf("%w (the file is also damaged: %v)", ErrPasswordProtected, err)}
+				}
+			}
+		}
 	}()
 
 	select {
@@ -100,16 +146,14 @@ func ctxError(err error, limit time.Duration) error {
 	return err
 }
 
-// extract does the work synchronously; stop reports that the caller has given up.
-func extract(data []byte, cfg Config, stop func() bool) (*ingest.Document, error) {
-	r, err := open(data)
-	if err != nil {
-		return nil, err
-	}
+// extract does the work synchronously; d.stop reports that the caller has given up.
+func (d *document) extract() (*ingest.Document, error) {
+	r, cfg := d.r, d.cfg
 	pages, truncated, err := pageList(r, cfg.MaxPages)
 	if err != nil {
 		return nil, err
 	}
+	d.countShared(pages)
 	doc := &ingest.Document{Pages: len(pages), Title: docTitle(r)}
 	if truncated {
 		doc.Warnings = append(doc.Warnings, "the page tree is malformed; pages after the damage may be missing")
@@ -119,11 +163,11 @@ func extract(data []byte, cfg Config, stop func() bool) (*ingest.Document, error
 	var withText, failed, undecoded int
 	var firstErr error
 	for i, p := range pages {
-		if stop() {
+		if d.stop() {
 			return nil, errStopped
 		}
-		pt, err := interpretPage(p, stop)
-		if errors.Is(err, errStopped) {
+		pt, err := d.interpretPage(p)
+		if errors.Is(err, errStopped) || errors.Is(err, ErrTooComplex) {
 			return nil, err
 		}
 		n := i + 1
@@ -156,7 +200,7 @@ func extract(data []byte, cfg Config, stop func() bool) (*ingest.Document, error
 		return nil, ErrNoText
 	}
 
-	removeRunning(perPage)
+	removeRunning(perPage, slideDeck(pages))
 	var paras []paragraph
 	for i, lines := range perPage {
 		paras = append(paras, paragraphs(i+1, lines)...)
@@ -214,6 +258,51 @@ func pageList(r *lpdf.Reader, maxPages int) (pages []lpdf.Value, truncated bool,
 		return nil, false, fmt.Errorf("%w: the document has no pages", ErrCorrupt)
 	}
 	return pages, truncated, nil
+}
+
+// slideDeck reports whether most pages are landscape: slides, which do not flow into each
+// other, so a line repeated on each of them (the talk's title, author and event) is context for
+// every slide rather than a running header that splits paragraphs.
+func slideDeck(pages []lpdf.Value) (deck bool) {
+	defer func() {
+		if recover() != nil {
+			deck = false
+		}
+	}()
+	wide := 0
+	for _, p := range pages {
+		box := inherited(p, "MediaBox")
+		if box.Len() == 4 {
+			w := math.Abs(box.Index(2).Float64() - box.Index(0).Float64())
+			h := math.Abs(box.Index(3).Float64() - box.Index(1).Float64())
+			if rot := inherited(p, "Rotate").Int64(); rot%180 != 0 {
+				w, h = h, w
+			}
+			if w > 1.2*h {
+				wide++
+			}
+		}
+	}
+	return wide > len(pages)/2
+}
+
+// countShared records how many pages draw each content stream, so that streams shared by
+// several pages are kept decoded for the next one.
+func (d *document) countShared(pages []lpdf.Value) {
+	defer func() { recover() }() // a broken Contents entry fails later, on its own page
+	for _, p := range pages {
+		c := p.Key("Contents")
+		switch c.Kind() {
+		case lpdf.Stream:
+			d.shared[streamKey(c)]++
+		case lpdf.Array:
+			for i := 0; i < c.Len() && i < 1024; i++ {
+				if s := c.Index(i); s.Kind() == lpdf.Stream {
+					d.shared[streamKey(s)]++
+				}
+			}
+		}
+	}
 }
 
 func docTitle(r *lpdf.Reader) (title string) {

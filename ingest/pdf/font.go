@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"errors"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -26,6 +27,10 @@ type font struct {
 	est     bool    // no metrics at all: widths are guessed
 	guess   float64 // guessed advance for est fonts
 	bold    bool
+	// builtin is the encoding of the embedded font program, for the codes that neither the
+	// ToUnicode map nor the Differences (differs) define.
+	builtin map[byte]string
+	differs map[byte]bool
 	// table caches the decoding of all 256 one-byte codes: lpdf's Differences decoder walks
 	// the whole Differences array for every byte, which was a fifth of extraction time.
 	table *[256]decoded
@@ -38,7 +43,7 @@ type decoded struct {
 
 const maxWidthEntries = 1 << 16
 
-func loadFont(v lpdf.Value) *font {
+func loadFont(v lpdf.Value, d *document) *font {
 	if v.Kind() != lpdf.Dict {
 		return &font{est: true, guess: 500}
 	}
@@ -48,11 +53,19 @@ func loadFont(v lpdf.Value) *font {
 		f.guess = 600
 	}
 	// Both readToUnicode and lpdf's Encoder interpret the ToUnicode stream; a bomb there is
-	// refused once, up front, and the font then falls back to its encoding's defaults.
+	// refused once, up front, and the font then falls back to its encoding's defaults. The
+	// CMap is decoded through the document, which counts it and keeps it for other fonts.
 	tu := v.Key("ToUnicode")
-	refused := tu.Kind() == lpdf.Stream && guardStream(tu, func() bool { return false }) != nil
-	if !refused {
-		f.uni = readToUnicode(v)
+	refused := false
+	if tu.Kind() == lpdf.Stream {
+		cmap, err := d.stream(tu, true)
+		if errors.Is(err, errStopped) || errors.Is(err, ErrTooComplex) {
+			panic(err)
+		}
+		refused = errors.Is(err, errStreamTooLarge)
+		if !refused {
+			f.uni = readToUnicode(v, cmap)
+		}
 	}
 	if v.Key("Subtype").Name() == "Type0" {
 		f.loadComposite(v)
@@ -61,6 +74,27 @@ func loadFont(v lpdf.Value) *font {
 	if !refused {
 		lf := lpdf.Font{V: v}
 		f.enc = lf.Encoder()
+	}
+	// Codes the font dictionary leaves to the font program's own encoding.
+	switch enc := v.Key("Encoding"); {
+	case enc.Kind() == lpdf.Null && v.Key("Subtype").Name() == "Type1",
+		enc.Kind() == lpdf.Dict && enc.Key("BaseEncoding").IsNull():
+		if f.builtin = d.builtinEncoding(v); f.builtin != nil {
+			f.differs = map[byte]bool{}
+			diffs := enc.Key("Differences")
+			code := -1
+			for i := 0; i < diffs.Len() && i < 512; i++ {
+				switch x := diffs.Index(i); x.Kind() {
+				case lpdf.Integer:
+					code = int(x.Int64())
+				case lpdf.Name:
+					if code >= 0 && code < 256 {
+						f.differs[byte(code)] = true
+					}
+					code++
+				}
+			}
+		}
 	}
 	f.first = int(v.Key("FirstChar").Int64())
 	ws := v.Key("Widths")
@@ -73,6 +107,11 @@ func loadFont(v lpdf.Value) *font {
 	}
 	for i := 0; i < ws.Len() && i < 256; i++ {
 		f.widths = append(f.widths, ws.Index(i).Float64()*scale)
+	}
+	if len(f.widths) == 0 && v.Key("Subtype").Name() != "Type3" {
+		if core := coreFontName(base); core != "" {
+			f.widths, f.first = coreWidths(core), 0
+		}
 	}
 	f.est = len(f.widths) == 0
 	var t [256]decoded
@@ -154,6 +193,9 @@ func (f *font) decodeCode(code string) (text string, ok bool) {
 			return "", false
 		}
 	}
+	if s, ok := f.builtin[code[0]]; ok && len(code) == 1 && !f.differs[code[0]] {
+		return clean(s)
+	}
 	switch {
 	case f.noMap:
 		return "", false
@@ -193,8 +235,15 @@ func clean(s string) (string, bool) {
 		}
 		return r
 	}, s)
+	if strings.ContainsAny(out, "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06") {
+		out = ligatures.Replace(out)
+	}
 	return out, ok
 }
+
+// ligatures spells out the Latin typographic ligatures: "ﬁle" is not the word "file" to a
+// search index or a reader's query (poppler decomposes them too).
+var ligatures = strings.NewReplacer("\ufb00", "ff", "\ufb01", "fi", "\ufb02", "fl", "\ufb03", "ffi", "\ufb04", "ffl", "\ufb05", "st", "\ufb06", "st")
 
 // width returns a code's advance in 1/1000 em and whether it came from the font's metrics.
 func (f *font) width(code string) (float64, bool) {

@@ -125,7 +125,14 @@ func scriptHost(rows []row, i int) int {
 			continue
 		}
 		h := rows[j]
-		if r.size >= 0.9*h.size || math.Abs(r.y-h.y) > 0.5*h.size {
+		dy := math.Abs(r.y - h.y)
+		switch {
+		case r.size < 0.9*h.size && dy <= 0.5*h.size:
+			// A smaller script: footnote mark, exponent, index.
+		case r.size >= 0.9*h.size && r.size <= 1.1*h.size && dy <= 0.3*h.size:
+			// A letter of the same size raised or lowered a little, inside a word: the E of
+			// the TeX and LaTeX logos is lowered by half an x-height.
+		default:
 			continue
 		}
 		hx0, hx1 := extent(h.glyphs)

@@ -178,7 +178,12 @@ func TestRunningHeadersAndPageNumbers(t *testing.T) {
 		pages = append(pages, lines)
 	}
 	pages[2] = append(pages[2], line{y: 20, size: 9, text: "- 3 -"})
-	removeRunning(pages)
+	removeRunning(pages, false)
+	// The running header stays once, on the first page; page numbers go everywhere.
+	if pages[0][0].text != "ACME Router X200 — User Manual" {
+		t.Errorf("page 1 lost the first copy of the running header: %q", pages[0][0].text)
+	}
+	pages[0] = pages[0][1:]
 	for i, p := range pages {
 		for _, l := range p {
 			if l.text != "body text line" {
@@ -201,7 +206,7 @@ func TestHeaderThatDoesNotRepeatIsKept(t *testing.T) {
 		pages = append(pages, lines)
 	}
 	// "Chapter A overview", "Chapter B overview"... differ in letters, not digits: keep them.
-	if n := removeRunning(pages); n != 0 {
+	if n := removeRunning(pages, false); n != 0 {
 		t.Errorf("removed %d lines, want 0", n)
 	}
 }
@@ -238,5 +243,41 @@ func TestRotatedTextReadsAlongItsBaseline(t *testing.T) {
 	}
 	if got := text(layoutPage(gs)); got != "arXiv" {
 		t.Errorf("got %q", got)
+	}
+}
+
+func TestSanitizeContent(t *testing.T) {
+	for in, want := range map[string]string{
+		`/Span<</ActualText(a\protect b)>>BDC (x\(y\)\\z\101) Tj EMC`: `/Span<</ActualText(aprotect b)>>BDC (x\(y\)\\z\101) Tj EMC`,
+		`% comment \q (
+(ok\q)`: `% comment \q (
+(okq)`,
+		"BI /W 1 ID \\q(( EI (a\\q) Tj": "BI /W 1 ID \\q(( EI (aq) Tj",
+		`(nothing to do)`:               `(nothing to do)`,
+	} {
+		b := []byte(in)
+		if got := string(b[:sanitizeContent(b)]); got != want {
+			t.Errorf("sanitize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestSlidesKeepRepeatedLines: on a slide deck the line repeated on every slide stays (it is
+// each slide's context); page numbers still go.
+func TestSlidesKeepRepeatedLines(t *testing.T) {
+	var pages [][]line
+	for n := 1; n <= 5; n++ {
+		lines := []line{{y: 580, size: 9, text: "Jane Doe — Annual Meeting 2003"}}
+		for i := range 4 {
+			lines = append(lines, line{y: 400 - float64(i)*20, size: 14, text: "bullet point " + itoa(n*10+i)})
+		}
+		lines = append(lines, line{y: 20, size: 9, text: itoa(n)})
+		pages = append(pages, lines)
+	}
+	removeRunning(pages, true)
+	for i, p := range pages {
+		if len(p) != 5 || p[0].text != "Jane Doe — Annual Meeting 2003" {
+			t.Errorf("slide %d: %d lines, first %q; want the repeated line and 4 bullets", i+1, len(p), p[0].text)
+		}
 	}
 }

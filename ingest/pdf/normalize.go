@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	lpdf "github.com/ledongthuc/pdf"
@@ -42,12 +43,21 @@ func open(data []byte) (r *lpdf.Reader, err error) {
 	case err != nil:
 		return nil, fmt.Errorf("%w: %w (rewrite failed: %w)", ErrCorrupt, directErr, err)
 	}
+	if !wasEncrypted && encryptEntry.Match(data) {
+		// pdfcpu repaired the file but lost its encryption dictionary on the way (a damaged
+		// cross-reference table): its output would hold still-encrypted streams. Report
+		// damage so that Extract rebuilds the table itself and finds the encryption.
+		return nil, fmt.Errorf("%w: the encryption dictionary could not be located", ErrCorrupt)
+	}
 	r, err = newReader(clean)
 	if err != nil {
 		return nil, fmt.Errorf("%w: rewritten file still unreadable: %w", ErrCorrupt, err)
 	}
 	return r, nil
 }
+
+// encryptEntry finds an /Encrypt entry (a reference) in a trailer or xref stream dictionary.
+var encryptEntry = regexp.MustCompile(`/Encrypt\s*\d+\s+\d+\s+R`)
 
 func isEncrypted(r *lpdf.Reader) (enc bool) {
 	defer func() {

@@ -22,9 +22,12 @@ const (
 
 var pageNumberRE = regexp.MustCompile(`(?i)^(page|p\.|seite|pág\.?|página)?\s*[-–—(\[]?\s*(\d{1,5}|[ivxlcdm]{1,8})\s*((of|/|von|de)\s*\d{1,5})?\s*[-–—)\]]?$`)
 
-// removeRunning drops running headers, footers and page numbers from pages in place and
-// reports how many lines it removed.
-func removeRunning(pages [][]line) int {
+// removeRunning drops running headers and footers from pages in place, except their first
+// occurrence, and page numbers, and reports how many lines it removed.
+//
+// On slides (keepRepeated) only page numbers go: slides do not flow into each other, and the
+// line each one repeats (talk, author, event) is context for every slide.
+func removeRunning(pages [][]line, keepRepeated bool) int {
 	if len(pages) < 2 {
 		return 0
 	}
@@ -42,13 +45,24 @@ func removeRunning(pages [][]line) int {
 		}
 	}
 	need := max(minRunningPages, (len(pages)+1)/2)
+	if keepRepeated {
+		need = len(pages) + 1 // nothing repeats often enough
+	}
 	removed := 0
+	keptOnce := map[string]bool{}
 	for p, lines := range pages {
 		drop := map[int]bool{}
 		for _, i := range edges[p] {
 			t := strings.TrimSpace(lines[i].text)
-			if pageNumberRE.MatchString(t) || count[runningKey(t)] >= need {
+			switch k := runningKey(t); {
+			case pageNumberRE.MatchString(t):
 				drop[i] = true
+			case count[k] >= need && keptOnce[k]:
+				drop[i] = true
+			case count[k] >= need:
+				// The first copy stays: a conference name, a report title or a confidentiality
+				// note is content once, and only noise when repeated on every page.
+				keptOnce[k] = true
 			}
 		}
 		if len(drop) == 0 {

@@ -45,7 +45,13 @@ func guardStream(v lpdf.Value, stop func() bool) (err error) {
 	} else {
 		rd = v.Reader()
 	}
-	br := bufio.NewReaderSize(io.LimitReader(rd, maxStreamBytes+1), 64<<10)
+	return guardReader(io.LimitReader(rd, maxStreamBytes+1), stop)
+}
+
+// guardReader runs the counting lexer over rd; the caller limits rd to a little over
+// maxStreamBytes. A read error ends the scan like the end of the data does.
+func guardReader(rd io.Reader, stop func() bool) (err error) {
+	br := bufio.NewReaderSize(rd, 64<<10)
 	var total, pending int64
 	depth := 0
 	var tok []byte

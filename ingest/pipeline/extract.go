@@ -27,6 +27,7 @@ const (
 	TypeHTML     = "html"
 	TypeCSV      = "csv"
 	TypeJSON     = "json"
+	TypeSVG      = "svg" // markup: only its text is extracted
 )
 
 // typeNames maps what clients send (file_type values, extensions, media types) to a type.
@@ -37,10 +38,11 @@ var typeNames = map[string]string{
 	"html": TypeHTML, "htm": TypeHTML, ".html": TypeHTML, ".htm": TypeHTML, "text/html": TypeHTML,
 	"csv": TypeCSV, ".csv": TypeCSV, "text/csv": TypeCSV,
 	"json": TypeJSON, ".json": TypeJSON, "application/json": TypeJSON,
+	"svg": TypeSVG, ".svg": TypeSVG, "image/svg+xml": TypeSVG,
 }
 
 // SupportedTypes is the list shown in errors.
-const SupportedTypes = "pdf, text, markdown, html, csv, json"
+const SupportedTypes = "pdf, text, markdown, html, csv, json, svg"
 
 // DetectType decides a file's type from the declared file_type (if any), the file name and the
 // bytes, and refuses what the pipeline cannot read. The bytes win over the name: a declared PDF
@@ -63,6 +65,12 @@ func DetectType(declared, fileName string, data []byte) (string, error) {
 		return TypePDF, nil
 	case t != "" && t != TypePDF && looksBinary(data):
 		return "", fmt.Errorf("%w: the file looks binary, not %s", lorebase.ErrUnsupported, t)
+	case t != TypeHTML && !looksBinary(data) && formats.LooksSVG(data):
+		// An SVG is markup whatever it is called: its text is extracted, its markup (scripts
+		// included) never reaches a chunk.
+		return TypeSVG, nil
+	case t == TypeSVG:
+		return "", fmt.Errorf("%w: the file is not an SVG image (no <svg> root element)", lorebase.ErrUnsupported)
 	case t == "":
 		if looksBinary(data) {
 			return "", fmt.Errorf("%w: unknown binary file type (supported: %s)", lorebase.ErrUnsupported, SupportedTypes)
@@ -110,12 +118,20 @@ func Extract(ctx context.Context, fileType string, data []byte, cfg ExtractConfi
 		return formats.CSV(data)
 	case TypeJSON:
 		return formats.JSON(data)
+	case TypeSVG:
+		return formats.SVG(data)
 	case TypeHTML:
-		page, err := html.Extract(bytes.NewReader(data), "text/html", &url.URL{})
+		page, err := ExtractHTML(data)
 		if err != nil {
 			return nil, err
 		}
 		return page.Document, nil
 	}
 	return nil, fmt.Errorf("%w: file type %q", lorebase.ErrUnsupported, fileType)
+}
+
+// ExtractHTML extracts an uploaded HTML file (no URL of its own) and returns the whole page,
+// word counts included.
+func ExtractHTML(data []byte) (*html.Page, error) {
+	return html.Extract(bytes.NewReader(data), "text/html", &url.URL{})
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/lorebase/lorebase/ingest"
@@ -75,13 +76,28 @@ func Embed(ctx context.Context, e Embedder, title string, chunks []chunk.Chunk, 
 	return out, nil
 }
 
-// Chunk splits a document with the given chunker, setting the URL on chunks of web pages.
+// Chunk splits a document with the given chunker, setting the URL on chunks of web pages. A
+// chunk inside an anchored section gets the section's URL (page.html#_options), so a source
+// cited from it opens where the answer is.
 func Chunk(c *chunk.Chunker, doc *ingest.Document) []chunk.Chunk {
 	chunks := c.Chunk(doc)
 	for i := range chunks {
 		if chunks[i].URL == "" {
 			chunks[i].URL = doc.URL
 		}
+		chunks[i].URL = SectionURL(chunks[i].URL, chunks[i].Anchor)
 	}
 	return chunks
+}
+
+// SectionURL appends a section anchor to a page URL, replacing any fragment it had. An empty
+// page URL (an uploaded file) or anchor leaves the URL as it is.
+func SectionURL(page, anchor string) string {
+	if page == "" || anchor == "" {
+		return page
+	}
+	if i := strings.IndexByte(page, '#'); i >= 0 {
+		page = page[:i]
+	}
+	return page + "#" + url.PathEscape(anchor)
 }
