@@ -40,6 +40,9 @@ type Deps struct {
 	Extract  pipeline.ExtractConfig
 	Logger   *slog.Logger
 	Progress Progress // nil: no progress display
+	// Index is the process's in-process lexical index (retrieval.Index, running); nil: BM25
+	// in SQL.
+	Index *retrieval.Index
 }
 
 // Progress shows how far a stage has gone.
@@ -103,7 +106,7 @@ func New(deps Deps, cfg Config) (*Runner, error) {
 	case cfg.Concurrency < 1 || cfg.Workers < 1 || cfg.Sample < 0:
 		return nil, fmt.Errorf("%w: concurrency, workers and sample must be positive", lorebase.ErrInvalid)
 	}
-	search, err := retrieval.New(deps.Pool, retrieval.Config{})
+	search, err := retrieval.New(deps.Pool, retrieval.Config{Index: deps.Index})
 	if err != nil {
 		return nil, err
 	}

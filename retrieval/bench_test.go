@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"net/url"
 	"os"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -63,11 +64,16 @@ type benchCell struct {
 	n             int
 }
 
+// benchShares are the organizations' shares of BenchmarkSearch100k's corpus.
+var benchShares = []float64{0.5, 0.25, 0.15, 0.10}
+
 // BenchmarkSearch100k measures, in one run over the same synthetic chunks (Zipf-distributed
 // topical vocabulary, four organizations of unequal size, offline embeddings), hybrid search
-// (what the chat path runs) against raw pgvector kNN with the same tenant filter, at 1, 8 and 32
-// concurrent clients, and the recall@10 of the HNSW index against exact search. It ends with a
-// table (benchmark logs are always printed).
+// (what the chat path runs, with the in-process lexical index) against raw pgvector kNN with the
+// same tenant filter, at 1, 8 and 32 concurrent clients, the recall@10 of the vector list against
+// exact search, the trade-off of hnsw.ef_search (recall against vector-leg latency and hybrid
+// QPS), and the SQL BM25 path the index replaces. It ends with a table (benchmark logs are
+// always printed).
 //
 // The loaded corpus is kept as a template database keyed by the corpus size, the generator
 // version, the migrations and the vector index definition, so only the first run pays for the
@@ -82,21 +88,18 @@ func BenchmarkSearch100k(b *testing.B) {
 	}
 	ctx := context.Background()
 	const clientsMax = 32
-	pool, queries := benchDatabase(b, n, clientsMax+4)
+	pool, queries := benchDatabase(b, n, benchShares, clientsMax+4)
+	ix, build, heap := benchIndex(b, pool)
 
-	s, err := New(pool, Config{})
+	s, err := New(pool, Config{Index: ix})
 	if err != nil {
 		b.Fatal(err)
 	}
-	model := offline.ModelName
-	search := func(mode string) func(q benchQuery) error {
-		return func(q benchQuery) error {
-			_, err := s.Search(ctx, Query{OrganizationID: q.org, Text: q.text, Language: "en", Embedding: q.vec,
-				EmbeddingModel: model, Mode: mode, K: benchK})
-			return err
-		}
+	sqlOnly, err := New(pool, Config{})
+	if err != nil {
+		b.Fatal(err)
 	}
-	hybrid := search(ModeHybrid)
+	hybrid := benchSearch(s, ModeHybrid)
 	knn := func(q benchQuery) error {
 		_, err := rawKNN(ctx, pool, q)
 		return err
@@ -105,29 +108,20 @@ func BenchmarkSearch100k(b *testing.B) {
 	runClients(clientsMax, 2*len(queries), queries, hybrid)
 	runClients(clientsMax, 2*len(queries), queries, knn)
 
-	measure := func(name string, clients int, do func(q benchQuery) error) benchCell {
-		var cell benchCell
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			b.ResetTimer()
-			cell = runClients(clients, b.N, queries, do)
-			b.ReportMetric(cell.qps, "qps")
-			b.ReportMetric(ms(cell.p50), "p50-ms")
-			b.ReportMetric(ms(cell.p95), "p95-ms")
-			b.ReportMetric(ms(cell.p99), "p99-ms")
-		})
-		return cell
-	}
 	levels := []int{1, 8, clientsMax}
 	hyb, raw := map[int]benchCell{}, map[int]benchCell{}
 	for _, c := range levels {
-		hyb[c] = measure(fmt.Sprintf("hybrid/clients=%d", c), c, hybrid)
-		raw[c] = measure(fmt.Sprintf("pgvector_knn/clients=%d", c), c, knn)
+		hyb[c] = benchMeasure(b, fmt.Sprintf("hybrid/clients=%d", c), c, queries, hybrid)
+		raw[c] = benchMeasure(b, fmt.Sprintf("pgvector_knn/clients=%d", c), c, queries, knn)
 	}
-	lex := measure("lexical/clients=1", 1, search(ModeLexical))
-	vec := measure("vector/clients=1", 1, search(ModeVector))
+	lex := benchMeasure(b, "lexical/clients=1", 1, queries, benchSearch(s, ModeLexical))
+	vec := benchMeasure(b, "vector/clients=1", 1, queries, benchSearch(s, ModeVector))
+	lexSQL := benchMeasure(b, "lexical_sql/clients=1", 1, queries, benchSearch(sqlOnly, ModeLexical))
+	hybSQL := benchMeasure(b, "hybrid_sql/clients=1", 1, queries, benchSearch(sqlOnly, ModeHybrid))
 
-	rawRecall, ourRecall := benchRecall(b, pool, s, queries[:min(100, len(queries))])
+	recallSet := queries[:min(100, len(queries))]
+	rawRecall, ourRecall := benchRecall(b, pool, s, recallSet)
+	curve := benchEFCurve(b, pool, ix, queries, recallSet)
 
 	var t strings.Builder
 	fmt.Fprintf(&t, "hybrid search vs raw pgvector kNN, %d chunks in 4 organizations, %d dims, K %d, same run\n", n, storetest.VectorDims, benchK)
@@ -137,12 +131,198 @@ func BenchmarkSearch100k(b *testing.B) {
 		fmt.Fprintf(&t, "%-8d | %6.0f %7.2f %5.2f %5.2f       | %6.0f %7.2f %5.2f %5.2f        | %.2f\n",
 			c, h.qps, ms(h.p50), ms(h.p95), ms(h.p99), r.qps, ms(r.p50), ms(r.p95), ms(r.p99), h.qps/r.qps)
 	}
-	fmt.Fprintf(&t, "1 client, one retriever: lexical %.0f QPS (p50 %.2f ms), vector %.0f QPS (p50 %.2f ms)\n",
+	fmt.Fprintf(&t, "hybrid p99 at %d clients / p50 at 1 client: %.2f\n", clientsMax, float64(hyb[clientsMax].p99)/float64(hyb[1].p50))
+	fmt.Fprintf(&t, "1 client, one retriever: lexical (index) %.0f QPS (p50 %.2f ms), vector %.0f QPS (p50 %.2f ms)\n",
 		lex.qps, ms(lex.p50), vec.qps, ms(vec.p50))
+	fmt.Fprintf(&t, "1 client, SQL BM25 (no index): lexical %.0f QPS (p50 %.2f ms), hybrid %.0f QPS (p50 %.2f ms)\n",
+		lexSQL.qps, ms(lexSQL.p50), hybSQL.qps, ms(hybSQL.p50))
 	fmt.Fprintf(&t, "HNSW recall@10 vs exact search: raw kNN (ef_search 40) %.3f, hybrid's vector list (ef_search %d) %.3f\n",
 		rawRecall, max(EFSearchDefault, CandidatesFor(benchK)), ourRecall)
+	st := ix.Stats()
+	fmt.Fprintf(&t, "lexical index: built in %v, %d chunks, %d postings, %.0f MiB estimated, %.0f MiB heap growth\n",
+		build.Round(time.Millisecond), st.Chunks, st.Postings, float64(st.Bytes)/(1<<20), float64(heap)/(1<<20))
+	t.WriteString(curve)
 	// Printed rather than logged: a parent benchmark's log is dropped unless -v.
 	fmt.Print("\n" + t.String() + "\n")
+}
+
+// benchSearch returns one search of the given mode as the benchmark clients run it.
+func benchSearch(s *Searcher, mode string) func(q benchQuery) error {
+	return func(q benchQuery) error {
+		_, err := s.Search(context.Background(), Query{OrganizationID: q.org, Text: q.text, Language: "en", Embedding: q.vec,
+			EmbeddingModel: offline.ModelName, Mode: mode, K: benchK})
+		return err
+	}
+}
+
+func benchMeasure(b *testing.B, name string, clients int, queries []benchQuery, do func(q benchQuery) error) benchCell {
+	var cell benchCell
+	b.Run(name, func(b *testing.B) {
+		b.ReportAllocs()
+		b.ResetTimer()
+		cell = runClients(clients, b.N, queries, do)
+		b.ReportMetric(cell.qps, "qps")
+		b.ReportMetric(ms(cell.p50), "p50-ms")
+		b.ReportMetric(ms(cell.p95), "p95-ms")
+		b.ReportMetric(ms(cell.p99), "p99-ms")
+	})
+	return cell
+}
+
+// benchIndex builds the lexical index over pool and follows the feed until the benchmark ends;
+// it returns the build time and the heap the index added.
+func benchIndex(b *testing.B, pool *pgxpool.Pool) (*Index, time.Duration, uint64) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ix, err := NewIndex(pool, IndexConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	if err := ix.Build(ctx); err != nil {
+		b.Fatal(err)
+	}
+	build := time.Since(start)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ix.Run(ctx) }()
+	b.Cleanup(func() { cancel(); <-done })
+	for !ix.Ready() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	var heap uint64
+	if after.HeapAlloc > before.HeapAlloc {
+		heap = after.HeapAlloc - before.HeapAlloc
+	}
+	return ix, build, heap
+}
+
+// benchEFCurve measures, for several hnsw.ef_search values, the vector list's recall@10 against
+// exact search, the vector leg's p50 at one client and hybrid QPS at 8 clients: the trade-off
+// the default is chosen on.
+func benchEFCurve(b *testing.B, pool *pgxpool.Pool, ix *Index, queries, recallSet []benchQuery) string {
+	var t strings.Builder
+	t.WriteString("ef_search | vector recall@10 | vector p50 ms (1 client) | hybrid QPS (8 clients)\n")
+	for _, ef := range []int{40, 100, 200, 400, 800} {
+		s, err := New(pool, Config{EFSearch: ef, Index: ix})
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, recall := benchRecall(b, pool, s, recallSet)
+		vec := runClients(1, len(queries), queries, benchSearch(s, ModeVector))
+		hyb := runClients(8, 2*len(queries), queries, benchSearch(s, ModeHybrid))
+		fmt.Fprintf(&t, "%9d | %16.3f | %24.2f | %22.0f\n", ef, recall, ms(vec.p50), hyb.qps)
+	}
+	return t.String()
+}
+
+// benchSizesEnv lists the corpus sizes of BenchmarkSearchOneOrg (comma-separated).
+const benchSizesEnv = "LOREBASE_BENCH_SIZES"
+
+// BenchmarkSearchOneOrg measures the cost of one organization's corpus as it grows: for each
+// size (10k and 100k by default; LOREBASE_BENCH_SIZES=1000000 for the manual 1M run) the
+// lexical index's build time and memory, how long a committed batch of 1,000 chunks takes to
+// become searchable through the change feed (catch-up), hybrid QPS and p50/p99 at 1 and 32
+// clients, raw kNN at the same levels, and the vector list's recall@10.
+//
+//	go test ./retrieval/ -run '^$' -bench SearchOneOrg -benchtime 400x -timeout 60m
+//	LOREBASE_BENCH_SIZES=1000000 go test ./retrieval/ -run '^$' -bench SearchOneOrg -benchtime 400x -timeout 180m
+func BenchmarkSearchOneOrg(b *testing.B) {
+	sizes := []int{10_000, 100_000}
+	if v := os.Getenv(benchSizesEnv); v != "" {
+		sizes = nil
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n <= 0 {
+				b.Fatalf("%s: bad size %q", benchSizesEnv, f)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	var t strings.Builder
+	t.WriteString("one organization | index build | index MiB (est / heap) | catch-up 1k chunks | hybrid QPS p50 p99 (1 client) | hybrid QPS p50 p99 (32 clients) | kNN QPS (1 / 32) | recall@10\n")
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("chunks=%d", n), func(b *testing.B) {
+			ctx := context.Background()
+			pool, queries := benchDatabase(b, n, []float64{1}, 36)
+			ix, build, heap := benchIndex(b, pool)
+			s, err := New(pool, Config{Index: ix})
+			if err != nil {
+				b.Fatal(err)
+			}
+			hybrid := benchSearch(s, ModeHybrid)
+			knn := func(q benchQuery) error {
+				_, err := rawKNN(ctx, pool, q)
+				return err
+			}
+			runClients(32, len(queries), queries, hybrid)
+			h1 := benchMeasure(b, "hybrid/clients=1", 1, queries, hybrid)
+			h32 := benchMeasure(b, "hybrid/clients=32", 32, queries, hybrid)
+			k1 := benchMeasure(b, "pgvector_knn/clients=1", 1, queries, knn)
+			k32 := benchMeasure(b, "pgvector_knn/clients=32", 32, queries, knn)
+			_, recall := benchRecall(b, pool, s, queries[:min(100, len(queries))])
+			catchUp := benchCatchUp(b, pool, s, queries[0].org)
+			st := ix.Stats()
+			fmt.Printf("one organization, %d chunks: index build %v, %d postings, %.0f MiB estimated, %.0f MiB heap growth, catch-up of 1,000 chunks %v\n",
+				n, build.Round(time.Millisecond), st.Postings, float64(st.Bytes)/(1<<20), float64(heap)/(1<<20), catchUp.Round(time.Millisecond))
+			fmt.Fprintf(&t, "%16d | %11v | %10.0f / %9.0f | %18v | %6.0f %6.2f %6.2f          | %6.0f %6.2f %6.2f            | %5.0f / %5.0f    | %.3f\n",
+				n, build.Round(time.Millisecond), float64(st.Bytes)/(1<<20), float64(heap)/(1<<20), catchUp.Round(time.Millisecond),
+				h1.qps, ms(h1.p50), ms(h1.p99), h32.qps, ms(h32.p50), ms(h32.p99), k1.qps, k32.qps, recall)
+		})
+	}
+	fmt.Print("\n" + t.String() + "\n")
+}
+
+// benchCatchUp commits 1,000 new chunks in one transaction, as an ingestion worker does, and
+// returns how long until the last of them is found by a lexical search through the index.
+func benchCatchUp(b *testing.B, pool *pgxpool.Pool, s *Searcher, org uuid.UUID) time.Duration {
+	ctx := context.Background()
+	item := uuid.New()
+	if _, err := pool.Exec(ctx, `INSERT INTO knowledge_items (id, organization_id, type, title) VALUES ($1, $2, 'file', 'catch-up')`, item, org); err != nil {
+		b.Fatal(err)
+	}
+	emb := offline.NewEmbedder(storetest.VectorDims)
+	rows := make([]ChunkRow, 1000)
+	texts := make([]string, len(rows))
+	for i := range rows {
+		texts[i] = fmt.Sprintf("catchupword%d appended chunk number %d", i, i)
+	}
+	vecs, err := emb.Embed(ctx, texts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range rows {
+		rows[i] = ChunkRow{OrganizationID: org, ItemID: item, Position: i, Content: texts[i], Language: "en",
+			Embedding: vecs[i], EmbeddingModel: emb.Model()}
+	}
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := NewIndexer().Insert(ctx, tx, rows); err != nil {
+		b.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	for {
+		before := indexedSearches.Load()
+		res, err := s.Search(ctx, Query{OrganizationID: org, Text: "catchupword999", Language: "en", Mode: ModeLexical, K: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res) > 0 && indexedSearches.Load() > before {
+			return time.Since(start)
+		}
+		if time.Since(start) > time.Minute {
+			b.Fatal("the committed chunks did not reach the index within a minute")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -231,16 +411,27 @@ func exactKNN(ctx context.Context, pool *pgxpool.Pool, q benchQuery) ([]int64, e
 	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
+// exactCache keeps exact kNN answers per query vector: they are the ground truth of every
+// recall figure of a run and cost a sequential scan each.
+var exactCache sync.Map // pool pointer + query index → []int64
+
 // benchRecall is recall@10 against exact search of raw kNN (ef_search 40) and of the retriever's
 // vector list (its top 10 in vector mode, through the same candidate count and ef_search as the
 // hybrid search).
 func benchRecall(b *testing.B, pool *pgxpool.Pool, s *Searcher, queries []benchQuery) (raw, ours float64) {
 	ctx := context.Background()
 	var rawHits, ourHits, total float64
-	for _, q := range queries {
-		exact, err := exactKNN(ctx, pool, q)
-		if err != nil {
-			b.Fatal(err)
+	for i, q := range queries {
+		key := fmt.Sprintf("%p/%d", pool, i)
+		var exact []int64
+		if v, ok := exactCache.Load(key); ok {
+			exact = v.([]int64)
+		} else {
+			var err error
+			if exact, err = exactKNN(ctx, pool, q); err != nil {
+				b.Fatal(err)
+			}
+			exactCache.Store(key, exact)
 		}
 		rawIDs, err := rawKNN(ctx, pool, q)
 		if err != nil {
@@ -274,9 +465,9 @@ func benchRecall(b *testing.B, pool *pgxpool.Pool, s *Searcher, queries []benchQ
 // (lorebase_bench_<n>_<hash>); the hash covers the generator version, the migrations and the
 // definition of the vector index that store.EnsureVectorIndex creates today, so a change to any
 // of them loads afresh (and drops the stale template of the same size).
-func benchDatabase(b *testing.B, n int, maxConns int32) (*pgxpool.Pool, []benchQuery) {
+func benchDatabase(b *testing.B, n int, shares []float64, maxConns int32) (*pgxpool.Pool, []benchQuery) {
 	ctx := context.Background()
-	corpus := generateBenchCorpus(n)
+	corpus := generateBenchCorpus(n, shares)
 	scratch := storetest.New(b)
 
 	// The index definition as EnsureVectorIndex writes it now (the test template may predate it).
@@ -295,11 +486,14 @@ func benchDatabase(b *testing.B, n int, maxConns int32) (*pgxpool.Pool, []benchQ
 		b.Fatal(err)
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%d\x00%s\x00", benchCorpusVersion, n, indexDef)
+	fmt.Fprintf(h, "%s\x00%d\x00%s\x00%v\x00", benchCorpusVersion, n, indexDef, shares)
 	for _, m := range migs {
 		fmt.Fprintf(h, "%s\x00%s\x00", m.Version, m.SQL)
 	}
 	prefix := fmt.Sprintf("lorebase_bench_%d_", n)
+	if len(shares) == 1 {
+		prefix = fmt.Sprintf("lorebase_bench1_%d_", n)
+	}
 	cached := prefix + hex.EncodeToString(h.Sum(nil))[:12]
 
 	admin, err := pgx.Connect(ctx, storetest.AdminURL(b))
@@ -387,14 +581,14 @@ type benchCorpus struct {
 // generateBenchCorpus draws n chunks and 200 queries. Chunks are about something: each draws
 // 60% of its words from one of 300 topics (a Zipf over the topic's own 400 words) and the rest
 // from the global Zipf, which gives the vectors the cluster structure of real text instead of
-// uniform noise. Four organizations hold 50%, 25%, 15% and 10% of the chunks. A query is a
+// uniform noise. The organizations hold the given shares of the chunks (four of 50%, 25%, 15%
+// and 10% in BenchmarkSearch100k, one in BenchmarkSearchOneOrg). A query is a
 // handful of words from one chunk (what a user remembers) plus a few others, the way a question
 // shares some words with its answer.
-func generateBenchCorpus(n int) benchCorpus {
+func generateBenchCorpus(n int, shares []float64) benchCorpus {
 	rng := rand.New(rand.NewSource(42))
 	vocab := syntheticVocabulary(rng, 30000)
 	zipf := rand.NewZipf(rng, 1.1, 3, uint64(len(vocab)-1))
-	shares := []float64{0.5, 0.25, 0.15, 0.10}
 	var c benchCorpus
 	for range shares {
 		org, _ := uuid.NewRandomFromReader(rng)
@@ -563,4 +757,67 @@ func syntheticVocabulary(rng *rand.Rand, n int) []string {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) < len(out[j]) })
 	return out
+}
+
+// benchHNSWEnv lists the HNSW builds BenchmarkHNSWParams compares, as m:ef_construction pairs.
+const benchHNSWEnv = "LOREBASE_BENCH_HNSW"
+
+// BenchmarkHNSWParams is the manual experiment behind the HNSW defaults: on a private copy of
+// BenchmarkSearch100k's corpus it rebuilds the vector index with each m:ef_construction pair
+// (LOREBASE_BENCH_HNSW, default "16:64,16:128,32:128") and reports the build time, then for each
+// hnsw.ef_search the recall@10 of the vector list against exact search, the vector leg's p50 at
+// one client and raw kNN (ef_search 40, LIMIT 10) on the same graph.
+//
+//	LOREBASE_BENCH_CHUNKS=20000 go test ./retrieval/ -run '^$' -bench HNSWParams -benchtime 1x -timeout 60m
+func BenchmarkHNSWParams(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv(benchChunksEnv)); err == nil && v > 0 {
+		n = v
+	}
+	pairs := "16:64,16:128,32:128"
+	if v := os.Getenv(benchHNSWEnv); v != "" {
+		pairs = v
+	}
+	ctx := context.Background()
+	pool, queries := benchDatabase(b, n, benchShares, 12)
+	ix, _, _ := benchIndex(b, pool)
+	recallSet := queries[:min(100, len(queries))]
+	var t strings.Builder
+	fmt.Fprintf(&t, "HNSW parameters, %d chunks in 4 organizations (recall@10 of the vector list, K %d)\n", n, benchK)
+	t.WriteString("m  | ef_constr | build  | ef_search | recall@10 | vector p50 ms | raw kNN recall | raw kNN p50 ms\n")
+	for _, pair := range strings.Split(pairs, ",") {
+		var m, efc int
+		if _, err := fmt.Sscanf(pair, "%d:%d", &m, &efc); err != nil {
+			b.Fatalf("%s: bad pair %q", benchHNSWEnv, pair)
+		}
+		start := time.Now()
+		conn, err := pool.Acquire(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, stmt := range []string{
+			`SET maintenance_work_mem = '1GB'`,
+			`DROP INDEX IF EXISTS chunks_embedding_hnsw_384`,
+			fmt.Sprintf(`CREATE INDEX chunks_embedding_hnsw_384 ON chunks USING hnsw ((embedding::vector(384)) vector_cosine_ops) WITH (m = %d, ef_construction = %d) WHERE embedding_dims = 384`, m, efc),
+			`RESET maintenance_work_mem`,
+		} {
+			if _, err := conn.Exec(ctx, stmt); err != nil {
+				b.Fatal(err)
+			}
+		}
+		conn.Release()
+		build := time.Since(start)
+		pool.Reset() // drop cached plans of the old index
+		for _, ef := range []int{40, 100, 200, 400} {
+			s, err := New(pool, Config{EFSearch: ef, Index: ix})
+			if err != nil {
+				b.Fatal(err)
+			}
+			raw, ours := benchRecall(b, pool, s, recallSet)
+			vec := runClients(1, len(queries), queries, benchSearch(s, ModeVector))
+			knn := runClients(1, len(queries), queries, func(q benchQuery) error { _, err := rawKNN(ctx, pool, q); return err })
+			fmt.Fprintf(&t, "%-2d | %9d | %6v | %9d | %9.3f | %13.2f | %14.3f | %14.2f\n", m, efc, build.Round(time.Second), ef, ours, ms(vec.p50), raw, ms(knn.p50))
+		}
+	}
+	fmt.Print("\n" + t.String() + "\n")
 }

@@ -53,7 +53,10 @@ GROUP BY text_config`
 // most ub to any chunk. Every chunk holding an essential term gets its partial score from the
 // essential postings (short lists); the $10-th best filtered partial score is a lower bound on
 // the $10-th best full score, so only chunks whose partial score is within ub of it can still
-// make the list. Those few get their common-term contributions by primary-key probes. The list
+// make the list. Those few get their common-term contributions by primary-key probes, one per
+// common term (OFFSET 0 keeps the probe a parameterized scan on the full key: as a plain join
+// the planner may drive it from (organization, chunk) alone and walk the organization's whole
+// postings index per candidate, tens of milliseconds each). The list
 // is exact when its $10-th full score exceeds ub, since a chunk holding only common terms
 // scores at most ub; otherwise (few matches, or only common terms) the statement scores every
 // posting of every term instead, as before. Rows of kind 'p' come from the pruned path, 'f'
@@ -108,7 +111,10 @@ WITH terms AS (
                SELECT sum(w.idf * p.tf * ($6::float8 + 1)
                           / (p.tf + $6::float8 * (1 - $7::float8 + $7::float8 * p.doc_len / $5::float8)))
                FROM weights w
-               JOIN chunk_terms p ON p.organization_id = $1 AND p.term = w.term AND p.chunk_id = s.chunk_id
+               CROSS JOIN LATERAL (
+                   SELECT p.tf, p.doc_len FROM chunk_terms p
+                   WHERE p.organization_id = $1 AND p.term = w.term AND p.chunk_id = s.chunk_id
+                   OFFSET 0) p
                WHERE NOT w.essential), 0) AS score
     FROM sorted s
     CROSS JOIN LATERAL (

@@ -7,7 +7,14 @@
 // (chunk_stats) in the same transaction, so a chunk is searchable the moment its transaction
 // commits and gone the moment its deletion commits.
 //
-// Reading: [Searcher] sends both retrievers in one pipelined batch (one round trip, one implicit
+// Reading with an [Index] (Config.Index; lorebase serve, dev and eval run one per process): the
+// lexical list comes from the in-process block-max index, exact BM25 over the same postings,
+// kept current from the chunk_changes feed (migration 005). The query is stemmed by
+// PostgreSQL in the same pipeline as the kNN, flushed first, so BM25 is scored in process while
+// the server runs the kNN: one round trip for both legs. While the index is building or behind,
+// the SQL path below runs instead.
+//
+// Reading without one: [Searcher] sends both retrievers in one pipelined batch (one round trip, one implicit
 // read-only transaction), each bounded to [CandidatesFor](K) candidates, fuses them and loads the
 // top K with their item's title and type in a second round trip. BM25 is exact but prunes
 // (MaxScore): common terms are scored only on chunks that can still make the list, and their

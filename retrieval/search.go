@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lorebase/lorebase"
 )
@@ -57,6 +58,10 @@ type Config struct {
 	EFSearch      int           // hnsw.ef_search; default EFSearchDefault
 	K1, B         float64       // BM25; default BM25K1Default, BM25BDefault
 	StatsTTL      time.Duration // per-organization BM25 statistics cache; default StatsTTLDefault, < 0 disables
+	// Index, when set and caught up (Index.Ready), answers the lexical leg in process and the
+	// legs run in parallel over one round trip; the DB must then be a *pgxpool.Pool. Without
+	// it, or while it is behind, BM25 runs in SQL.
+	Index *Index
 }
 
 // Query is one search.
@@ -148,19 +153,40 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Result, error) {
 	if limit == 0 {
 		limit = min(CandidatesFor(q.K), CandidatesMax)
 	}
+	if !runLexical && !runVector {
+		return nil, nil
+	}
+	var lex, vec []scored
+	if pool, ok := s.db.(*pgxpool.Pool); ok && runLexical && s.cfg.Index.Ready() {
+		var err error
+		if lex, vec, err = s.candidatesIndexed(ctx, pool, s.cfg.Index, q, limit, runVector); err != nil {
+			return nil, err
+		}
+	} else {
+		var err error
+		if lex, vec, err = s.candidatesSQL(ctx, q, limit, runLexical, runVector); err != nil {
+			return nil, err
+		}
+	}
+	top := fuse(lex, vec, fusion{method: s.cfg.Fusion, k: s.cfg.RRFK, wLex: s.cfg.LexicalWeight, wVec: s.cfg.VectorWeight})
+	if len(top) > q.K {
+		top = top[:q.K]
+	}
+	return s.load(ctx, q, top)
+}
+
+// candidatesSQL runs both retrievers in SQL in one round trip.
+func (s *Searcher) candidatesSQL(ctx context.Context, q Query, limit int, runLexical, runVector bool) (lex, vec []scored, err error) {
 	var st *orgStats
 	if runLexical {
-		var err error
 		if st, err = s.stats.get(ctx, s.db, q.OrganizationID); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		runLexical = st.chunks > 0
 	}
 	if !runLexical && !runVector {
-		return nil, nil
+		return nil, nil, nil
 	}
-
-	// Both retrievers in one round trip; then the winners' rows in a second one.
 	batch := &pgx.Batch{}
 	if runVector {
 		s.queueVectorSettings(batch, limit) // first: they must precede the kNN statement
@@ -171,15 +197,7 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Result, error) {
 	if runVector {
 		s.queueVector(batch, q, limit)
 	}
-	lex, vec, err := s.readCandidates(ctx, batch, runLexical, runVector, st)
-	if err != nil {
-		return nil, err
-	}
-	top := fuse(lex, vec, fusion{method: s.cfg.Fusion, k: s.cfg.RRFK, wLex: s.cfg.LexicalWeight, wVec: s.cfg.VectorWeight})
-	if len(top) > q.K {
-		top = top[:q.K]
-	}
-	return s.load(ctx, q, top)
+	return s.readCandidates(ctx, batch, runLexical, runVector, st)
 }
 
 func (s *Searcher) readCandidates(ctx context.Context, batch *pgx.Batch, runLexical, runVector bool, st *orgStats) (lex, vec []scored, err error) {

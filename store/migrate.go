@@ -169,16 +169,28 @@ func PendingMigrations(ctx context.Context, pool *pgxpool.Pool) ([]string, error
 	return pending, nil
 }
 
+// HNSW build parameters of the vector index. m 16 is pgvector's default; ef_construction 128
+// (default 64) builds a better graph for 1.5x the build time: on the offline embedder's vectors
+// (20k chunks, 4 organizations) the vector list's recall@10 at ef_search 400 goes from 0.954
+// to 0.976, at 200 from 0.867 to 0.911 (retrieval's BenchmarkHNSWParams; m 32 reaches 0.957 at
+// 200 but doubles the work per hop and takes 2.3x as long to build).
+const (
+	HNSWM              = 16
+	HNSWEfConstruction = 128
+)
+
 // EnsureVectorIndex creates the HNSW index for vectors of the given dimension. The column has
 // no fixed dimension (the model is configurable), so the index is on a cast expression and
-// partial on that dimension; retrieval queries use the same expression.
+// partial on that dimension; retrieval queries use the same expression. An index that exists
+// already is kept as it is, whatever it was built with (REINDEX it to apply new parameters).
 func EnsureVectorIndex(ctx context.Context, pool *pgxpool.Pool, dims int) error {
 	if dims <= 0 || dims > 2000 {
 		return fmt.Errorf("embedding dimension %d: HNSW on vector supports 1..2000", dims)
 	}
 	// dims is an int from configuration, never request input.
 	stmt := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS chunks_embedding_hnsw_%d ON chunks
-		USING hnsw ((embedding::vector(%d)) vector_cosine_ops) WHERE embedding_dims = %d`, dims, dims, dims)
+		USING hnsw ((embedding::vector(%d)) vector_cosine_ops) WITH (m = %d, ef_construction = %d)
+		WHERE embedding_dims = %d`, dims, dims, HNSWM, HNSWEfConstruction, dims)
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return err

@@ -23,11 +23,16 @@ type HousekeepingWorker struct {
 const (
 	deleteOldWindows        = `DELETE FROM rate_limit_windows WHERE window_start < now() - interval '2 hours'`
 	deleteOldIdempotencyKey = `DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`
+	// The lexical index's change feed: replicas read it within a second and prune it
+	// themselves; this bounds it when no replica runs one (--lexical-index=false, workers only).
+	// A replica that could not read it for 30 minutes rebuilds from the postings instead.
+	deleteOldChunkChanges = `DELETE FROM chunk_changes WHERE at < now() - interval '24 hours'
+		AND xid < pg_snapshot_xmin(pg_current_snapshot())`
 )
 
 // Work runs the deletions.
 func (w *HousekeepingWorker) Work(ctx context.Context, job *river.Job[HousekeepingArgs]) error {
-	for _, q := range []string{deleteOldWindows, deleteOldIdempotencyKey} {
+	for _, q := range []string{deleteOldWindows, deleteOldIdempotencyKey, deleteOldChunkChanges} {
 		if _, err := w.pool.Exec(ctx, q); err != nil {
 			return err
 		}

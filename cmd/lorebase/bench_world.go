@@ -82,7 +82,13 @@ func startBenchWorld(cmd *cobra.Command, opts *globalOptions, mo *modelOptions, 
 	w.key, w.secret = creds.Client.ClientID, creds.ClientSecret
 
 	so := &serveOptions{listen: "127.0.0.1:0", uploadLimitMB: 50, sessionLifetime: 30 * time.Minute, shutdownGrace: 5 * time.Second}
-	srv, err := buildAPI(ctx, db, so, mo, embedder, logger)
+	index, stopIndex, err := startLexicalIndex(ctx, db, logger)
+	if err != nil {
+		w.stop()
+		return nil, err
+	}
+	stops = append(stops, stopIndex)
+	srv, err := buildAPI(ctx, db, so, mo, embedder, index, logger)
 	if err != nil {
 		w.stop()
 		return nil, err

@@ -146,6 +146,16 @@ func runEval(cmd *cobra.Command, opts *globalOptions, eo *evalOptions, path stri
 	}
 	defer db.Close()
 	deps := eval.Deps{Pool: db.Pool, Embedder: embedder, Chat: chat, Chunker: chunker, Extract: eo.ingest.extractConfig(), Logger: logger}
+	// The same lexical index as lorebase serve, so eval measures what the API answers with
+	// ($LOREBASE_LEXICAL_INDEX=false: BM25 in SQL).
+	if envOr("LOREBASE_LEXICAL_INDEX", "true") != "false" {
+		index, stop, err := startLexicalIndex(ctx, db, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		deps.Index = index
+	}
 	if !eo.noProgress {
 		deps.Progress = &progressBar{w: os.Stderr}
 	}

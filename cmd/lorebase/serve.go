@@ -35,6 +35,7 @@ type serveOptions struct {
 	uploadLimitMB   int
 	sessionLifetime time.Duration
 	shutdownGrace   time.Duration
+	lexicalIndex    bool
 }
 
 func (o *serveOptions) register(cmd *cobra.Command) {
@@ -59,6 +60,8 @@ func (o *serveOptions) register(cmd *cobra.Command) {
 	f.IntVar(&o.uploadLimitMB, "upload-limit-mb", 50, "largest knowledge file upload, in MiB")
 	f.DurationVar(&o.sessionLifetime, "session-lifetime", 30*time.Minute, "how long an idle visitor session lives; each message extends it")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 20*time.Second, "how long in-flight requests may finish after SIGTERM")
+	f.BoolVar(&o.lexicalIndex, "lexical-index", envOr("LOREBASE_LEXICAL_INDEX", "true") != "false",
+		"keep an in-process BM25 index, built at start and kept current from the chunk change feed; false: BM25 in SQL ($LOREBASE_LEXICAL_INDEX)")
 }
 
 func newServeCommand(opts *globalOptions) *cobra.Command {
@@ -102,7 +105,15 @@ func runProcess(cmd *cobra.Command, opts *globalOptions, mo *modelOptions, so *s
 	if so == nil {
 		return runWorkers(ctx, db, wo, embedder, logger)
 	}
-	srv, err := buildAPI(ctx, db, so, mo, embedder, logger)
+	var index *retrieval.Index
+	if so.lexicalIndex {
+		var stop func()
+		if index, stop, err = startLexicalIndex(ctx, db, logger); err != nil {
+			return err
+		}
+		defer stop()
+	}
+	srv, err := buildAPI(ctx, db, so, mo, embedder, index, logger)
 	if err != nil {
 		return err
 	}
@@ -123,7 +134,27 @@ func runProcess(cmd *cobra.Command, opts *globalOptions, mo *modelOptions, so *s
 	return err
 }
 
-func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOptions, embedder llm.Embedder, logger *slog.Logger) (*api.Server, error) {
+// startLexicalIndex builds the replica's in-process BM25 index in the background and follows
+// the chunk change feed until stop is called (searches use SQL BM25 until it is built). stop
+// waits for the index's goroutines and its LISTEN connection to end.
+func startLexicalIndex(ctx context.Context, db *database, logger *slog.Logger) (*retrieval.Index, func(), error) {
+	index, err := retrieval.NewIndex(db.Pool, retrieval.IndexConfig{Logger: logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	ictx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := index.Run(ictx); err != nil {
+			logger.Error("lexical index", slog.String("error", err.Error()))
+		}
+	}()
+	return index, func() { cancel(); <-done }, nil
+}
+
+// buildAPI assembles the API server; index may be nil (BM25 in SQL).
+func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOptions, embedder llm.Embedder, index *retrieval.Index, logger *slog.Logger) (*api.Server, error) {
 	key, err := signingKey(ctx, db, so.jwtKey)
 	if err != nil {
 		return nil, err
@@ -132,7 +163,7 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 	if err != nil {
 		return nil, err
 	}
-	searcher, err := retrieval.New(db.Pool, retrieval.Config{})
+	searcher, err := retrieval.New(db.Pool, retrieval.Config{Index: index})
 	if err != nil {
 		return nil, err
 	}
