@@ -47,8 +47,9 @@ func (s *Server) browserRoutes() []route {
 		{method: "GET", path: "/console/{file}", access: accessPublic, handle: s.serveDir("web/console", cspConsole),
 			doc: asset("The console's scripts and styles")},
 		{method: "GET", path: "/api/v1/knowledge/{id}/pages", access: accessKey, handle: s.listCrawledPages,
-			doc: routeDoc{tag: "knowledge", summary: "The pages a crawled site item holds, with their passage counts (failed pages are in the item's warnings)",
-				response: lorebase.CrawledPage{}, list: true, errors: []int{404}}},
+			doc: routeDoc{tag: "knowledge", summary: "The pages of a crawled site item: those indexed, with their passage counts, and those the last crawl could not index, with the reason",
+				response: lorebase.CrawledPage{}, list: true, errors: []int{404, 422},
+				params: []queryParam{{"status", "string", "ready or failed: only those pages"}}}},
 		{method: "POST", path: "/console/api/login", access: accessPublic, handle: s.consoleLogin,
 			doc: routeDoc{tag: "browser", summary: "Exchange an API key pair for a console session cookie (HttpOnly, SameSite=Strict)",
 				request: consoleLoginInput{}, response: consoleSessionView{}, status: http.StatusCreated, errors: []int{400, 401, 403, 415, 422, 429}}},
@@ -61,7 +62,7 @@ func (s *Server) browserRoutes() []route {
 
 // crawledPages is what listCrawledPages needs from the knowledge reader.
 type crawledPages interface {
-	CrawledPages(ctx context.Context, orgID, itemID string, page lorebase.Page) ([]lorebase.CrawledPage, int, error)
+	CrawledPages(ctx context.Context, orgID, itemID, status string, page lorebase.Page) ([]lorebase.CrawledPage, int, error)
 }
 
 // listCrawledPages answers GET /api/v1/knowledge/{id}/pages: the console's per-page view of a crawl.
@@ -74,10 +75,16 @@ func (s *Server) listCrawledPages(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	status := r.URL.Query().Get("status")
+	if status != "" && status != lorebase.CrawledPageReady && status != lorebase.CrawledPageFailed {
+		ve := &lorebase.ValidationError{}
+		ve.Add("status", "must be ready or failed")
+		return ve
+	}
 	var items []lorebase.CrawledPage
 	total := 0
 	if cp, ok := s.deps.KnowledgeReader.(crawledPages); ok && it.Type == lorebase.KnowledgeURL {
-		if items, total, err = cp.CrawledPages(r.Context(), it.OrganizationID, it.ID, page); err != nil {
+		if items, total, err = cp.CrawledPages(r.Context(), it.OrganizationID, it.ID, status, page); err != nil {
 			return err
 		}
 	}

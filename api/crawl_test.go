@@ -201,3 +201,134 @@ func TestCrawlRefusesLoopbackByDefault(t *testing.T) {
 		t.Fatalf("loopback crawl = %s %v", got.Status, got.Error)
 	}
 }
+
+// brokenSite links from its index to a good page, a page that answers 500 until fixed, and a
+// PDF: the crawl's per-page view lists the two it could not index with readable reasons.
+type brokenSite struct {
+	mu    sync.Mutex
+	fixed bool
+}
+
+func (b *brokenSite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b.mu.Lock()
+	fixed := b.fixed
+	b.mu.Unlock()
+	page := func(title, text string) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<html><head><title>%s</title></head><body><main><h1>%s</h1><p>%s</p></main></body></html>`, title, title, text)
+	}
+	switch r.URL.Path {
+	case "/":
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<html><head><title>Help</title></head><body><main><h1>Help centre</h1><p>Everything about the kettle.</p>
+<a href="/descaling">Descaling</a> <a href="/warranty">Warranty</a> <a href="/manual.pdf">Manual</a></main></body></html>`)
+	case "/descaling":
+		page("Descaling", "Descale the kettle every month with a citric acid solution.")
+	case "/warranty":
+		if !fixed {
+			http.Error(w, "database unavailable at 10.0.0.7:5432", http.StatusInternalServerError)
+			return
+		}
+		page("Warranty", "The kettle carries a two year warranty covering the heating element.")
+	case "/manual.pdf":
+		w.Header().Set("Content-Type", "application/pdf")
+		fmt.Fprint(w, "%PDF-1.4 not really")
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func TestCrawledPagesListFailures(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.startWorker()
+	b := &brokenSite{}
+	ts := httptest.NewServer(b)
+	t.Cleanup(ts.Close)
+	key := withKey(e.org)
+
+	r := e.call("POST", "/api/v1/knowledge/urls/", map[string]any{"url": ts.URL + "/", "title": "Help", "max_pages": 10, "max_depth": 2}, key)
+	expect(t, r, http.StatusAccepted)
+	var it lorebase.KnowledgeItem
+	r.data(&it)
+	if got := e.waitItem(e.org, it.ID); got.Status != lorebase.StatusReady {
+		t.Fatalf("crawl = %+v %v", got, got.Error)
+	}
+	type listing struct {
+		Items []lorebase.CrawledPage
+		Total int
+	}
+	list := func(query string) listing {
+		t.Helper()
+		r := e.call("GET", "/api/v1/knowledge/"+it.ID+"/pages"+query, nil, key)
+		expect(t, r, http.StatusOK)
+		var l listing
+		r.data(&l)
+		return l
+	}
+	byPath := func(l listing) map[string]lorebase.CrawledPage {
+		out := map[string]lorebase.CrawledPage{}
+		for _, p := range l.Items {
+			out[strings.TrimPrefix(p.URL, ts.URL)] = p
+		}
+		return out
+	}
+	errText := func(p lorebase.CrawledPage) string {
+		if p.Error == nil {
+			return "<null>"
+		}
+		return *p.Error
+	}
+
+	all := byPath(list(""))
+	if len(all) != 4 {
+		t.Fatalf("pages = %+v, want /, /descaling, /warranty and /manual.pdf", all)
+	}
+	for _, path := range []string{"/", "/descaling"} {
+		if p := all[path]; p.Status != lorebase.CrawledPageReady || p.Error != nil || p.Chunks == 0 {
+			t.Errorf("%s = %+v (error %s), want ready with passages", path, p, errText(p))
+		}
+	}
+	wantFailed := map[string]string{"/warranty": "HTTP 500 Internal Server Error", "/manual.pdf": "not an HTML page (application/pdf)"}
+	for path, reason := range wantFailed {
+		p := all[path]
+		if p.Status != lorebase.CrawledPageFailed || errText(p) != reason || p.Chunks != 0 || p.FetchedAt.IsZero() {
+			t.Errorf("%s = %+v (error %s), want failed with %q", path, p, errText(p), reason)
+		}
+	}
+	// The JSON says null for a ready page's error, not an absent field or "".
+	raw := e.call("GET", "/api/v1/knowledge/"+it.ID+"/pages?status=ready&page_size=1", nil, key)
+	if !strings.Contains(string(raw.Body), `"error":null`) || !strings.Contains(string(raw.Body), `"status":"ready"`) {
+		t.Errorf("ready page JSON = %s", raw.Body)
+	}
+
+	// The filter, paginated.
+	failed := list("?status=failed&page_size=1")
+	if failed.Total != 2 || len(failed.Items) != 1 || failed.Items[0].Status != lorebase.CrawledPageFailed {
+		t.Errorf("?status=failed&page_size=1 = %+v", failed)
+	}
+	failed = list("?status=failed")
+	if got := byPath(failed); len(got) != 2 || got["/warranty"].Status != lorebase.CrawledPageFailed || got["/manual.pdf"].Status != lorebase.CrawledPageFailed {
+		t.Errorf("?status=failed = %+v", failed)
+	}
+	if ready := list("?status=ready"); ready.Total != 2 {
+		t.Errorf("?status=ready = %+v", ready)
+	}
+	expect(t, e.call("GET", "/api/v1/knowledge/"+it.ID+"/pages?status=broken", nil, key), http.StatusUnprocessableEntity)
+
+	// The page is fixed: a re-crawl lists it ready with passages, the PDF still failed.
+	b.mu.Lock()
+	b.fixed = true
+	b.mu.Unlock()
+	expect(t, e.call("POST", "/api/v1/knowledge/urls/"+it.ID+"/reindex", nil, key), http.StatusAccepted)
+	if got := e.waitItem(e.org, it.ID); got.Status != lorebase.StatusReady {
+		t.Fatalf("recrawl = %+v %v", got, got.Error)
+	}
+	all = byPath(list(""))
+	if p := all["/warranty"]; len(all) != 4 || p.Status != lorebase.CrawledPageReady || p.Error != nil || p.Chunks == 0 {
+		t.Errorf("after the fix /warranty = %+v (error %s); pages %+v", p, errText(p), all)
+	}
+	if failed := byPath(list("?status=failed")); len(failed) != 1 || errText(failed["/manual.pdf"]) != wantFailed["/manual.pdf"] {
+		t.Errorf("after the fix failed pages = %+v", failed)
+	}
+}

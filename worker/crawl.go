@@ -164,7 +164,18 @@ func (in *ingestor) crawl(ctx context.Context, it lorebase.KnowledgeItem, recraw
 	if err != nil {
 		return err
 	}
+	failures := crawlFailures(stats)
 	if rep.visited == 0 {
+		// The item fails, but its per-page view still says why each page could not be read.
+		err := pgx.BeginFunc(ctx, in.deps.Pool, func(tx pgx.Tx) error {
+			if err := in.items.LockCurrent(ctx, tx, it.ID, it.Generation); err != nil {
+				return err
+			}
+			return in.items.ReplaceCrawlFailures(ctx, tx, it.ID, failures, settings.MaxPages)
+		})
+		if err != nil {
+			return err
+		}
 		return permanent(errors.New("no page could be crawled: " + crawlProblems(stats)))
 	}
 	in.logger.Info("crawl finished", slog.String("knowledge_id", it.ID), slog.Int("visited", rep.visited),
@@ -184,8 +195,28 @@ func (in *ingestor) crawl(ctx context.Context, it lorebase.KnowledgeItem, recraw
 		if err := in.items.LockCurrent(ctx, tx, it.ID, it.Generation); err != nil {
 			return err
 		}
+		if err := in.items.ReplaceCrawlFailures(ctx, tx, it.ID, failures, settings.MaxPages); err != nil {
+			return err
+		}
 		return in.items.Finish(ctx, tx, it.ID, it.Generation, warnings, progress, 0, lang, next)
 	})
+}
+
+// crawlFailures lists the pages this crawl tried and could not index, with their user-facing
+// reasons; a URL that was indexed after all (reached again through a redirect) is left out.
+func crawlFailures(st crawl.Stats) []store.CrawlFailure {
+	visited := make(map[string]bool, len(st.Visited))
+	for _, u := range st.Visited {
+		visited[u] = true
+	}
+	var out []store.CrawlFailure
+	for _, p := range st.Problems {
+		if !visited[p.URL] {
+			visited[p.URL] = true
+			out = append(out, store.CrawlFailure{URL: p.URL, Reason: p.Reason, At: p.At})
+		}
+	}
+	return out
 }
 
 // storePage replaces one page's chunks, in a transaction that first checks the job is still

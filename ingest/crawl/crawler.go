@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -180,6 +181,11 @@ func (r *crawlRun) enqueue(u *url.URL, depth int) {
 	r.queue = append(r.queue, queued{u: n, key: key, depth: depth})
 }
 
+// problem records a URL the crawl tried and could not index, with its user-facing reason.
+func (r *crawlRun) problem(key, reason string) {
+	r.stats.Problems = append(r.stats.Problems, Problem{URL: key, Reason: reason, At: time.Now()})
+}
+
 func (r *crawlRun) skip(key string, reason SkipReason, of string) {
 	r.logger.Debug("crawl skip", "url", key, "reason", string(reason), "duplicate_of", of)
 	r.stats.Skipped = append(r.stats.Skipped, Skip{URL: key, Reason: reason, Of: of})
@@ -201,6 +207,7 @@ func (r *crawlRun) process(ctx context.Context, it queued) (fetched bool, err er
 		r.logger.WarnContext(ctx, "robots.txt unavailable", "url", it.key, "error", err)
 		r.skip(it.key, SkipRobotsUnavailable, "")
 		r.stats.Skipped[len(r.stats.Skipped)-1].Err = err
+		r.problem(it.key, "robots.txt unavailable: "+Reason(err))
 		return false, nil
 	case !allowed:
 		r.skip(it.key, SkipRobots, "")
@@ -220,13 +227,24 @@ func (r *crawlRun) process(ctx context.Context, it queued) (fetched bool, err er
 		return true, ctx.Err()
 	case errors.Is(err, ErrGone):
 		r.stats.Gone = append(r.stats.Gone, it.key)
+		r.problem(it.key, Reason(err))
 		return true, nil
 	case errors.Is(err, html.ErrNotHTML):
 		r.skip(it.key, SkipNotHTML, "")
+		reason := Reason(err)
+		if res != nil {
+			if mt, _, perr := mime.ParseMediaType(res.ContentType); perr == nil && len(mt) <= 100 {
+				reason += " (" + mt + ")"
+			} else if res.ContentType == "" {
+				reason += " (no content type)"
+			}
+		}
+		r.problem(it.key, reason)
 		return true, nil
 	case err != nil:
 		r.logger.InfoContext(ctx, "crawl fetch failed", "url", it.key, "error", err)
 		r.stats.Failed = append(r.stats.Failed, Failure{URL: it.key, Err: err})
+		r.problem(it.key, Reason(err))
 		return true, nil
 	}
 

@@ -1,5 +1,7 @@
 package crawl
 
+import "time"
+
 // SkipReason says why a URL was not fetched or not handed to visit.
 type SkipReason string
 
@@ -28,6 +30,15 @@ type Failure struct {
 	Err error
 }
 
+// Problem is one URL the crawl tried and could not index: a failed fetch, an HTTP error (404
+// and 410 included), content that is not HTML, or an unreachable robots.txt. Reason is in words a
+// knowledge manager may read (see Reason): never the raw error.
+type Problem struct {
+	URL    string
+	Reason string
+	At     time.Time
+}
+
 // Stats reports what a crawl did. URLs are normalised keys (see Key), the same keys Result.Key
 // carries and Run's known map is expected to use.
 type Stats struct {
@@ -39,6 +50,9 @@ type Stats struct {
 	Failed      []Failure
 	// Gone are pages that answered 404 or 410: delete their chunks.
 	Gone []string
+	// Problems are the URLs the crawl tried and could not index, in crawl order. Robots.txt
+	// refusals, duplicates, noindex and out-of-scope links are not problems.
+	Problems []Problem
 	// Complete is true when the crawl ran out of URLs, rather than stopping at MaxPages or on
 	// an error, so every known page was looked at.
 	Complete bool

@@ -304,7 +304,8 @@
       });
       table.appendChild(tb);
     }
-    // togglePages shows, under a crawled site's row, each page it holds and the pages that failed.
+    // togglePages shows, under a crawled site's row, each page it holds and each page the last
+    // crawl could not index, with the reason.
     async function togglePages(btn, it) {
       var row = btn.closest("tr");
       var next = row.nextElementSibling;
@@ -316,10 +317,13 @@
           h("thead", null, h("tr", null, ["Page", "Status", "Passages", "Fetched"].map(function (c) { return h("th", { scope: "col" }, c); }))),
           h("tbody", null, pages.map(function (p) {
             var href = safeURL(p.url);
-            return h("tr", null, h("td", null, href ? h("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, p.title || p.url) : p.url),
-              h("td", null, badge(p.chunks > 0 ? "indexed" : "no text")), h("td", null, String(p.chunks)), h("td", null, when(p.fetched_at)));
+            // A failed page says why in text; it may keep the passages of an earlier crawl.
+            var state = p.status === "failed" ? [badge("failed"), " ", h("span", { class: "reason" }, p.error || "not indexed")] :
+              badge(p.chunks > 0 ? "indexed" : "no text");
+            return h("tr", { "data-status": p.status || "ready" }, h("td", null, href ? h("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, p.title || p.url) : p.url),
+              h("td", null, state), h("td", null, String(p.chunks)), h("td", null, when(p.fetched_at)));
           })));
-        add(cell, [pages.length ? t : h("p", { class: "empty" }, "No page stored yet."),
+        add(cell, [pages.length ? t : h("p", { class: "empty" }, "No page crawled yet."),
           (it.warnings || []).map(function (w) { return h("p", { class: "warn" }, "Not indexed: " + w); })]);
         row.after(h("tr", { class: "pages-row" }, cell));
         btn.setAttribute("aria-expanded", "true");
