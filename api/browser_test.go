@@ -161,6 +161,26 @@ func TestConsoleInBrowser(t *testing.T) {
 	if !strings.Contains(pages, "3 pages") {
 		t.Errorf("the ready PDF row says %q, want its 3 pages", pages)
 	}
+	// A crawled site's per-page view names the pages the crawl could not index, and why.
+	broken := httptest.NewServer(&brokenSite{})
+	t.Cleanup(broken.Close)
+	cr := e.call("POST", "/api/v1/knowledge/urls/", map[string]any{"url": broken.URL + "/", "title": "Kettle help", "max_pages": 10, "max_depth": 2}, withKey(e.org))
+	expect(t, cr, http.StatusAccepted)
+	var crawled lorebase.KnowledgeItem
+	cr.data(&crawled)
+	if it := e.waitItem(e.org, crawled.ID); it.Status != lorebase.StatusReady {
+		t.Fatalf("kettle crawl: %s %v", it.Status, it.Error)
+	}
+	do(t, ctx, "crawled pages",
+		chromedp.Reload(),
+		chromedp.Click(`//tr[td[contains(., "Kettle help")]]//button[contains(., "Pages")]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//tr[@data-page-status="failed"][contains(., "/warranty")]`, chromedp.BySearch),
+	)
+	var failedRow string
+	do(t, ctx, "failed page row", chromedp.Text(`//tr[@data-page-status="failed"][contains(., "/warranty")]`, &failedRow, chromedp.BySearch))
+	if !strings.Contains(failedRow, "HTTP 500 Internal Server Error") || strings.Contains(failedRow, "10.0.0.7") {
+		t.Errorf("the failed page's row says %q, want its reason and no server detail", failedRow)
+	}
 	checkAxe(t, ctx, "knowledge")
 	browsertest.Screenshot(t, ctx, shots, "console-knowledge")
 

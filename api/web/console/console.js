@@ -320,7 +320,7 @@
             // A failed page says why in text; it may keep the passages of an earlier crawl.
             var state = p.status === "failed" ? [badge("failed"), " ", h("span", { class: "reason" }, p.error || "not indexed")] :
               badge(p.chunks > 0 ? "indexed" : "no text");
-            return h("tr", { "data-status": p.status || "ready" }, h("td", null, href ? h("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, p.title || p.url) : p.url),
+            return h("tr", { "data-page-status": p.status || "ready" }, h("td", null, href ? h("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, p.title || p.url) : p.url),
               h("td", null, state), h("td", null, String(p.chunks)), h("td", null, when(p.fetched_at)));
           })));
         add(cell, [pages.length ? t : h("p", { class: "empty" }, "No page crawled yet."),
