@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -110,6 +111,10 @@ func (s *testSite) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	p, ok := s.pages[r.URL.Path]
 	s.mu.Unlock()
+	if r.URL.Path == "/broken" {
+		http.Error(w, "upstream 10.1.2.3 down", http.StatusBadGateway)
+		return
+	}
 	if !ok && strings.HasPrefix(r.URL.Path, "/p/") && strings.HasSuffix(r.URL.Path, "/") {
 		http.Redirect(w, r, strings.TrimSuffix(r.URL.Path, "/"), http.StatusMovedPermanently)
 		return
@@ -220,6 +225,10 @@ func TestCrawlSite(t *testing.T) {
 	if !st.Complete || len(st.Failed) != 0 || len(st.Gone) != 0 {
 		t.Errorf("complete %v, failed %v, gone %v", st.Complete, st.Failed, st.Gone)
 	}
+	// Robots refusals, duplicates, noindex and out-of-scope links are not problems.
+	if len(st.Problems) != 0 {
+		t.Errorf("problems %+v, want none", st.Problems)
+	}
 	if site.hitCount("/private/secret") != 0 || site.hitCount("/from-nofollow") != 0 {
 		t.Error("a robots-disallowed or nofollow-only page was requested")
 	}
@@ -262,6 +271,31 @@ func TestCrawlSite(t *testing.T) {
 	}
 	if p3 := rec.results[base+"/p/3"]; p3 == nil || p3.Page.Document.URL != base+"/p/3" {
 		t.Errorf("/p/3 result %+v", p3)
+	}
+}
+
+// Pages the crawl tried and could not index are reported with user-facing reasons.
+func TestCrawlProblems(t *testing.T) {
+	site := newTestSite(t)
+	base := site.srv.URL
+	site.set("/about", &sitePage{"text/html", []byte(`<html><body><main><p>About.</p>
+<a href="/missing">gone</a> <a href="/manual.pdf">manual</a> <a href="/broken">broken</a></main></body></html>`)})
+	site.set("/manual.pdf", &sitePage{"application/pdf; name=manual.pdf", []byte("%PDF-1.4")})
+	st, _ := crawl(t, newTestCrawler(t), Scope{Start: mustParse(t, base+"/about"), MaxDepth: 1}, nil)
+	got := map[string]string{}
+	for _, p := range st.Problems {
+		if p.At.IsZero() {
+			t.Errorf("%s has no time", p.URL)
+		}
+		got[p.URL] = p.Reason
+	}
+	want := map[string]string{
+		base + "/missing":    "HTTP 404 Not Found",
+		base + "/manual.pdf": "not an HTML page (application/pdf)",
+		base + "/broken":     "HTTP 502 Bad Gateway",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("problems\n got %v\nwant %v", got, want)
 	}
 }
 
