@@ -207,12 +207,17 @@ func TestCrawlRefusesLoopbackByDefault(t *testing.T) {
 type brokenSite struct {
 	mu    sync.Mutex
 	fixed bool
+	down  string // a path that answers 503
 }
 
 func (b *brokenSite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.mu.Lock()
-	fixed := b.fixed
+	fixed, down := b.fixed, b.down
 	b.mu.Unlock()
+	if r.URL.Path == down {
+		http.Error(w, "maintenance", http.StatusServiceUnavailable)
+		return
+	}
 	page := func(title, text string) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<html><head><title>%s</title></head><body><main><h1>%s</h1><p>%s</p></main></body></html>`, title, title, text)
@@ -330,5 +335,19 @@ func TestCrawledPagesListFailures(t *testing.T) {
 	}
 	if failed := byPath(list("?status=failed")); len(failed) != 1 || errText(failed["/manual.pdf"]) != wantFailed["/manual.pdf"] {
 		t.Errorf("after the fix failed pages = %+v", failed)
+	}
+
+	// A stored page that now fails is listed failed once, and keeps its passages (the failure
+	// may be temporary).
+	b.mu.Lock()
+	b.down = "/descaling"
+	b.mu.Unlock()
+	expect(t, e.call("POST", "/api/v1/knowledge/urls/"+it.ID+"/reindex", nil, key), http.StatusAccepted)
+	if got := e.waitItem(e.org, it.ID); got.Status != lorebase.StatusReady {
+		t.Fatalf("third crawl = %+v %v", got, got.Error)
+	}
+	all = byPath(list(""))
+	if p := all["/descaling"]; len(all) != 4 || p.Status != lorebase.CrawledPageFailed || errText(p) != "HTTP 503 Service Unavailable" || p.Chunks == 0 {
+		t.Errorf("a stored page now down = %+v (error %s); pages %+v", p, errText(p), all)
 	}
 }
