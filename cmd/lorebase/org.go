@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
 	"github.com/lorebase/lorebase/store"
@@ -148,19 +148,7 @@ func newClientCommand(opts *globalOptions) *cobra.Command {
 }
 
 func withOrgs(cmd *cobra.Command, opts *globalOptions, fn func(*store.Organizations) error) error {
-	logger, err := opts.logger(io.Discard)
-	if err != nil {
-		return err
-	}
-	if opts.logLevel == "debug" {
-		logger, _ = opts.logger(os.Stderr)
-	}
-	db, err := opts.openDatabase(cmd.Context(), logger, true)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return fn(store.NewOrganizations(db.Pool))
+	return withDatabase(cmd, opts, func(pool *pgxpool.Pool) error { return fn(store.NewOrganizations(pool)) })
 }
 
 func splitList(s string) []string {
