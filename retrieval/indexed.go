@@ -163,8 +163,8 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 	return lex, vec, nil
 }
 
-// readTexts reads the next statement's first column as text.
-func readTexts(p *pgconn.Pipeline) ([]string, error) {
+// nextRows returns the reader of the pipeline's next statement.
+func nextRows(p *pgconn.Pipeline) (*pgconn.ResultReader, error) {
 	res, err := p.GetResults()
 	if err != nil {
 		return nil, err
@@ -172,6 +172,15 @@ func readTexts(p *pgconn.Pipeline) ([]string, error) {
 	rr, ok := res.(*pgconn.ResultReader)
 	if !ok {
 		return nil, fmt.Errorf("unexpected pipeline result %T", res)
+	}
+	return rr, nil
+}
+
+// readTexts reads the next statement's first column as text.
+func readTexts(p *pgconn.Pipeline) ([]string, error) {
+	rr, err := nextRows(p)
+	if err != nil {
+		return nil, err
 	}
 	var out []string
 	for rr.NextRow() {
@@ -185,13 +194,9 @@ func readTexts(p *pgconn.Pipeline) ([]string, error) {
 
 // readVectorText reads (id, similarity) rows in the text format.
 func readVectorText(p *pgconn.Pipeline) ([]scored, error) {
-	res, err := p.GetResults()
+	rr, err := nextRows(p)
 	if err != nil {
 		return nil, err
-	}
-	rr, ok := res.(*pgconn.ResultReader)
-	if !ok {
-		return nil, fmt.Errorf("unexpected pipeline result %T", res)
 	}
 	var out []scored
 	var perr error
