@@ -1,45 +1,15 @@
 package pdf
 
 import (
-	"bytes"
-	"compress/zlib"
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
-)
 
-// sharedStreamPDF builds the document from issue 14: pages pages whose Contents all refer to
-// one Flate stream that inflates to about size bytes of drawing operators (after one line of
-// text). Poppler and a naive reader decode and run the whole stream once per page.
-func sharedStreamPDF(pages, size int) []byte {
-	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	zw.Write([]byte("BT /F1 12 Tf 72 700 Td (Shared content stream) Tj ET\n"))
-	chunk := []byte(strings.Repeat("q 1 0 0 1 0 0 cm 0 0 m 10 10 l S Q\n", 1<<10))
-	for n := 0; n < size; n += len(chunk) {
-		zw.Write(chunk)
-	}
-	zw.Close()
-	kids := make([]string, pages)
-	for i := range kids {
-		kids[i] = itoa(6+i) + " 0 R"
-	}
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [" + strings.Join(kids, " ") + "] /Count " + itoa(pages) + " >>",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-		fmt.Sprintf("<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream", z.Len(), z.Bytes()),
-		"<< /Font << /F1 3 0 R >> >>",
-	}
-	for range pages {
-		objs = append(objs, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources 5 0 R >>")
-	}
-	return buildPDF(objs)
-}
+	"github.com/lorebase/lorebase/ingest/pdf/pdftest"
+)
 
 // TestSharedContentStreamBudget: 2,000 pages share one 31 MiB content stream. The stream
 // must be decoded once for the document, and the document's operator budget must end the
@@ -49,7 +19,7 @@ func TestSharedContentStreamBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 31 MiB stream")
 	}
-	data := sharedStreamPDF(2000, 31<<20)
+	data := pdftest.SharedStream(2000, 31<<20)
 	stop := heapPeak()
 	start := time.Now()
 	doc, err := Extract(context.Background(), data, Config{Timeout: time.Minute})
@@ -73,7 +43,7 @@ func TestSharedContentStreamBudget(t *testing.T) {
 // TestStreamCacheDecodesOnce: the same content stream drawn by many pages is decoded once;
 // the decoded-bytes budget counts it once.
 func TestStreamCacheDecodesOnce(t *testing.T) {
-	data := sharedStreamPDF(20, 256<<10)
+	data := pdftest.SharedStream(20, 256<<10)
 	d, err := newDocument(data, Config{}.withDefaults(), func() bool { return false })
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +64,7 @@ func TestStreamCacheDecodesOnce(t *testing.T) {
 // TestDecodedBytesBudget: distinct streams whose total passes the document's decoded-bytes
 // budget end with ErrTooComplex naming that budget.
 func TestDecodedBytesBudget(t *testing.T) {
-	data := sharedStreamPDF(3, 1<<20)
+	data := pdftest.SharedStream(3, 1<<20)
 	_, err := Extract(context.Background(), data, Config{MaxDecodedBytes: 512 << 10})
 	if !errors.Is(err, ErrTooComplex) || !strings.Contains(err.Error(), "decoded") {
 		t.Fatalf("err = %v, want ErrTooComplex about decoded bytes", err)
@@ -103,7 +73,7 @@ func TestDecodedBytesBudget(t *testing.T) {
 
 // BenchmarkSharedContentStream reports the heap and time the issue-14 document costs.
 func BenchmarkSharedContentStream(b *testing.B) {
-	data := sharedStreamPDF(2000, 31<<20)
+	data := pdftest.SharedStream(2000, 31<<20)
 	var worst uint64
 	for b.Loop() {
 		stop := heapPeak()
