@@ -121,15 +121,20 @@ type spentBudget struct {
 
 func (b spentBudget) remaining() int { return b.limit - b.Hits }
 
+// hitAll counts one request against every budget's bucket in one round trip.
+func (s *Server) hitAll(r *http.Request, period time.Duration, budgets []budget) (map[string]lorebase.RateUsage, error) {
+	keys := make([]string, len(budgets))
+	for i, b := range budgets {
+		keys[i] = b.bucket
+	}
+	return s.limiter.HitMany(r.Context(), keys, period)
+}
+
 // spend counts a request against the caller's own budgets (one round trip) and, only if none
 // is exhausted, against the shared one. It sets the headers of the exhausted budget, or else
 // of the one closest to running out, and answers 429 when one is exhausted.
 func (s *Server) spend(w http.ResponseWriter, r *http.Request, period time.Duration, own []budget, shared budget) error {
-	keys := make([]string, len(own))
-	for i, b := range own {
-		keys[i] = b.bucket
-	}
-	usage, err := s.limiter.HitMany(r.Context(), keys, period)
+	usage, err := s.hitAll(r, period, own)
 	if err != nil {
 		return err
 	}
@@ -195,11 +200,7 @@ func (s *Server) limitSessions(w http.ResponseWriter, r *http.Request, p *princi
 // spendQuietly counts against budgets without touching the headers of the request's main
 // budget, answering 429 when one is exhausted.
 func (s *Server) spendQuietly(w http.ResponseWriter, r *http.Request, period time.Duration, budgets []budget) error {
-	keys := make([]string, len(budgets))
-	for i, b := range budgets {
-		keys[i] = b.bucket
-	}
-	usage, err := s.limiter.HitMany(r.Context(), keys, period)
+	usage, err := s.hitAll(r, period, budgets)
 	if err != nil {
 		return err
 	}
