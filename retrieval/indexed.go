@@ -16,8 +16,12 @@ import (
 // (comma-separated names from the fixed list of TextConfig, so the separator is safe): the
 // query side of the statement bm25SQL starts with, and the only part of the lexical leg left
 // in PostgreSQL when the in-process index answers.
+// As there, a word the first configuration (the query's language) drops as a stop word is
+// dropped from every configuration's lexemes.
 const stemSQL = `SELECT DISTINCT u.lexeme
-FROM unnest(string_to_array($1::text, ',')) AS cfg, unnest(to_tsvector(cfg::regconfig, $2::text)) AS u`
+FROM unnest(string_to_array($1::text, ',')) WITH ORDINALITY AS c(cfg, i), unnest(to_tsvector(c.cfg::regconfig, $2::text)) AS u
+WHERE c.i = 1 OR u.positions && ARRAY(
+    SELECT unnest(k.positions) FROM unnest(to_tsvector(split_part($1::text, ',', 1)::regconfig, $2::text)) AS k)`
 
 // Names of the statements the indexed path prepares once per connection.
 const (
