@@ -2,6 +2,7 @@ package retrieval
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -60,4 +61,164 @@ func contents(res []Result) []string {
 		out[i] = r.Content
 	}
 	return out
+}
+
+func TestFieldText(t *testing.T) {
+	for _, tc := range []struct {
+		title    string
+		headings []string
+		content  string
+		want     string
+	}{
+		{"Returns", []string{"Policy", "Refunds"}, "Within 30 days.", "Returns\nReturns\nPolicy Refunds\nWithin 30 days."},
+		{"", nil, "Body only.", "Body only."},
+		// A title equal to the first heading (a Markdown "# Title") is not counted again.
+		{"Returns", []string{"returns ", "Refunds"}, "Body.", "returns  Refunds\nBody."},
+	} {
+		if got := FieldText(tc.title, tc.headings, tc.content); got != tc.want {
+			t.Errorf("FieldText(%q, %q, %q) = %q, want %q", tc.title, tc.headings, tc.content, got, tc.want)
+		}
+	}
+	if ChunkTitle(KindQA, "t", "Do you ship to Canada?", "") != "Do you ship to Canada?" ||
+		ChunkTitle(KindText, "Site", "", "Page") != "Page" || ChunkTitle(KindText, "File", "", "") != "File" {
+		t.Error("ChunkTitle picks the wrong field")
+	}
+}
+
+// TestSearchFieldedBM25: the title field is indexed (a document found by its title's words
+// alone) and weighs more than the body (BM25F), in SQL and in the in-process index alike.
+func TestSearchFieldedBM25(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	org := e.org(t)
+	a := e.item(t, org, "file", "Glaucoma and diet")
+	b := e.item(t, org, "file", "Eye pressure")
+	c := e.item(t, org, "file", "Coffee")
+	e.add(t,
+		ChunkRow{OrganizationID: org, ItemID: a, Title: "Glaucoma and diet", Content: "Leafy greens lowered the risk in a cohort of nurses.", Language: "en"},
+		ChunkRow{OrganizationID: org, ItemID: b, Title: "Eye pressure", Content: "Intraocular pressure rises in glaucoma, measured in a cohort of nurses.", Language: "en"},
+		ChunkRow{OrganizationID: org, ItemID: c, Title: "Coffee", Content: "Coffee drinking in a cohort of nurses.", Language: "en"},
+	)
+	indexed := e.indexedSearcher(t, Config{})
+	for name, s := range map[string]*Searcher{"sql": e.s, "indexed": indexed} {
+		res := e.searchWith(t, s, Query{OrganizationID: org, Text: "diet", Language: "en", Mode: ModeLexical})
+		if len(res) != 1 || res[0].ItemID != a {
+			t.Errorf("%s: 'diet' (a title word only) found %v", name, contents(res))
+		}
+		// Both chunks have "glaucoma" once in the text BM25 sees and similar lengths; the title
+		// field's weight puts a's first.
+		res = e.searchWith(t, s, Query{OrganizationID: org, Text: "glaucoma", Language: "en", Mode: ModeLexical})
+		if len(res) != 2 || res[0].ItemID != a || res[1].ItemID != b {
+			t.Errorf("%s: 'glaucoma' found %v, want the titled chunk first", name, contents(res))
+		}
+	}
+}
+
+// TestSearchIdentifiers: identifiers are found as written and by their parts.
+func TestSearchIdentifiers(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	org := e.org(t)
+	it := e.item(t, org, "file", "Configuration")
+	e.add(t,
+		ChunkRow{OrganizationID: org, ItemID: it, Position: 0, Content: "Set PGDATA_MAX_SIZE to bound the data directory.", Language: "en"},
+		ChunkRow{OrganizationID: org, ItemID: it, Position: 1, Content: "The max size of the data directory, the max size of a table and the max size of a row are listed here.", Language: "en"},
+		ChunkRow{OrganizationID: org, ItemID: it, Position: 2, Content: "Uploads larger than server.maxBodySize are refused.", Language: "en"},
+		ChunkRow{OrganizationID: org, ItemID: it, Position: 3, Content: "The server logs each request.", Language: "en"},
+	)
+	indexed := e.indexedSearcher(t, Config{})
+	for name, s := range map[string]*Searcher{"sql": e.s, "indexed": indexed} {
+		for _, tc := range []struct {
+			q    string
+			want string
+		}{
+			{"PGDATA_MAX_SIZE", "Set PGDATA_MAX_SIZE"}, // as written, ahead of "max size" thrice
+			{"pgdata max size", "Set PGDATA_MAX_SIZE"},
+			{"server.maxBodySize", "Uploads larger"},
+			{"maxBodySize", "Uploads larger"},
+			{"what is the max body size of uploads", "Uploads larger"},
+		} {
+			res := e.searchWith(t, s, Query{OrganizationID: org, Text: tc.q, Language: "en", Mode: ModeLexical})
+			if len(res) == 0 || !strings.HasPrefix(res[0].Content, tc.want) {
+				t.Errorf("%s: %q found %v first, want %q", name, tc.q, contents(res), tc.want)
+			}
+		}
+	}
+}
+
+// TestReanalyze: chunks written by an older analyzer are rewritten in place: the new fields
+// become searchable in SQL and, through the change feed, in the in-process index, and the
+// rewrite stops once every chunk is current.
+func TestReanalyze(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	org := e.org(t)
+	page := e.item(t, org, "url", "Site")
+	qa := e.item(t, org, "qa", "ignored")
+	if _, err := e.db.Pool.Exec(ctx, `UPDATE knowledge_items SET question = 'Do you ship to Canada?' WHERE id = $1`, qa); err != nil {
+		t.Fatal(err)
+	}
+	var pageID int64
+	if err := e.db.Pool.QueryRow(ctx, `INSERT INTO crawl_pages (item_id, url, title) VALUES ($1, 'https://x.test/a', 'Warranty terms') RETURNING id`, page).Scan(&pageID); err != nil {
+		t.Fatal(err)
+	}
+	e.add(t,
+		ChunkRow{OrganizationID: org, ItemID: page, PageID: &pageID, Content: "Two years on every appliance.", Language: "en"},
+		ChunkRow{OrganizationID: org, ItemID: qa, Kind: KindQA, Content: "Do you ship to Canada?\nYes, in 7 to 10 business days.", Language: "en"},
+	)
+	// As version 1 wrote them: the content alone, no title field.
+	if _, err := e.db.Pool.Exec(ctx, `UPDATE chunks SET search_text = content, analyzer = 1 WHERE organization_id = $1`, org); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := NewIndex(e.db.Pool, IndexConfig{MaxLag: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	indexed, err := New(e.db.Pool, Config{Index: ix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := Query{OrganizationID: org, Text: "warranty", Language: "en", Mode: ModeLexical}
+	if res := e.searchWith(t, indexed, q); len(res) != 0 {
+		t.Fatalf("before: %v", contents(res))
+	}
+	n, err := e.ix.Reanalyze(ctx, e.db.Pool, 1)
+	if err != nil || n != 1 {
+		t.Fatalf("first batch: %d, %v", n, err)
+	}
+	if n, err = e.ix.Reanalyze(ctx, e.db.Pool, 10); err != nil || n != 1 {
+		t.Fatalf("second batch: %d, %v", n, err)
+	}
+	if n, err = e.ix.Reanalyze(ctx, e.db.Pool, 10); err != nil || n != 0 {
+		t.Fatalf("nothing left: %d, %v", n, err)
+	}
+	var stale int
+	if err := e.db.Pool.QueryRow(ctx, `SELECT count(*) FROM chunks WHERE organization_id = $1 AND analyzer <> $2`, org, AnalyzerVersion).Scan(&stale); err != nil || stale != 0 {
+		t.Fatalf("stale chunks: %d, %v", stale, err)
+	}
+	if err := ix.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]*Searcher{"sql": e.s, "indexed": indexed} {
+		if res := e.searchWith(t, s, q); len(res) != 1 || res[0].ItemID != page {
+			t.Errorf("%s: the page title is not indexed after reanalysis: %v", name, contents(res))
+		}
+		// The pair's question is its title field: weighted above its answer's words.
+		var want, got float64
+		res := e.searchWith(t, s, Query{OrganizationID: org, Text: "canada", Language: "en", Mode: ModeLexical})
+		if len(res) == 1 {
+			got = res[0].LexicalScore
+		}
+		res = e.searchWith(t, s, Query{OrganizationID: org, Text: "business", Language: "en", Mode: ModeLexical})
+		if len(res) == 1 {
+			want = res[0].LexicalScore
+		}
+		if !(got > want && want > 0) {
+			t.Errorf("%s: question word scores %.3f, answer word %.3f", name, got, want)
+		}
+	}
 }

@@ -3,7 +3,6 @@ package retrieval
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -13,14 +12,17 @@ import (
 	"github.com/lorebase/lorebase"
 )
 
-// ChunkRow is one chunk to index. Indexer fills search_text and text_config from Content,
-// HeadingPath and Language; the database fills id, created_at and the lexical index.
+// ChunkRow is one chunk to index. Indexer fills search_text and text_config from Title,
+// HeadingPath, Content and Language; the database fills id, created_at and the lexical index.
 type ChunkRow struct {
 	OrganizationID uuid.UUID
 	ItemID         uuid.UUID
 	PageID         *int64 // crawled page of a URL item, nil otherwise
 	Position       int
 	Content        string
+	// Title is the lexical title field: the crawled page's title, a Q&A pair's question, else
+	// the item's title (ChunkTitle). It is indexed, not stored with the chunk.
+	Title          string
 	HeadingPath    []string
 	Page           int
 	URL            string
@@ -43,7 +45,7 @@ const (
 var copyColumns = []string{
 	"organization_id", "item_id", "page_id", "position", "content", "heading_path", "page", "url",
 	"token_count", "kind", "assistant_ids", "search_text", "text_config", "embedding",
-	"embedding_model", "embedding_dims",
+	"embedding_model", "embedding_dims", "analyzer",
 }
 
 const (
@@ -107,7 +109,7 @@ func (ix *Indexer) Insert(ctx context.Context, tx pgx.Tx, rows []ChunkRow) error
 		return []any{
 			r.OrganizationID, r.ItemID, r.PageID, r.Position, r.Content, heading, r.Page, r.URL,
 			r.TokenCount, kind, assistants, searchText(r), configs[TextConfig(r.Language)], emb,
-			r.EmbeddingModel, len(r.Embedding),
+			r.EmbeddingModel, len(r.Embedding), AnalyzerVersion,
 		}, nil
 	})
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"}, copyColumns, src); err != nil {
@@ -116,14 +118,9 @@ func (ix *Indexer) Insert(ctx context.Context, tx pgx.Tx, rows []ChunkRow) error
 	return nil
 }
 
-// searchText is what BM25 sees: the heading path carries the words a section is about even
-// when its body never repeats them.
+// searchText is what BM25 sees: the chunk's fields, see FieldText.
 func searchText(r ChunkRow) string {
-	text := r.Content
-	if len(r.HeadingPath) > 0 {
-		text = strings.Join(r.HeadingPath, " ") + "\n" + r.Content
-	}
-	return PrepareText(text, r.Language)
+	return PrepareText(FieldText(r.Title, r.HeadingPath, r.Content), r.Language)
 }
 
 // regconfigOID is the built-in type OID of regconfig (pg_type.dat), fixed across servers.

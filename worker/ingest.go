@@ -127,8 +127,9 @@ func (in *ingestor) embed(ctx context.Context, it lorebase.KnowledgeItem, title 
 	return prepared, p, err
 }
 
-// rows turns prepared chunks into index rows for the item.
-func (in *ingestor) rows(it lorebase.KnowledgeItem, prepared []pipeline.Prepared, kind, lang string, pageID *int64) ([]retrieval.ChunkRow, error) {
+// rows turns prepared chunks into index rows for the item; title is the lexical title field
+// (retrieval.ChunkTitle).
+func (in *ingestor) rows(it lorebase.KnowledgeItem, prepared []pipeline.Prepared, kind, lang, title string, pageID *int64) ([]retrieval.ChunkRow, error) {
 	org, err := uuid.Parse(it.OrganizationID)
 	if err != nil {
 		return nil, err
@@ -146,7 +147,7 @@ func (in *ingestor) rows(it lorebase.KnowledgeItem, prepared []pipeline.Prepared
 	out := make([]retrieval.ChunkRow, 0, len(prepared))
 	for _, p := range prepared {
 		out = append(out, retrieval.ChunkRow{
-			OrganizationID: org, ItemID: itemID, PageID: pageID, Position: p.Position, Content: p.Text,
+			OrganizationID: org, ItemID: itemID, PageID: pageID, Position: p.Position, Content: p.Text, Title: title,
 			HeadingPath: p.HeadingPath, Page: p.Page, URL: p.URL, TokenCount: p.TokenCount, Kind: kind,
 			AssistantIDs: assistants, Language: lang, Embedding: p.Embedding, EmbeddingModel: in.deps.Embedder.Model(),
 		})

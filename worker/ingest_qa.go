@@ -37,7 +37,8 @@ func (w *IngestQAWorker) Work(ctx context.Context, job *river.Job[IngestQAArgs])
 			return err
 		}
 		lang := languageOf(it, it.Question+" "+it.Answer)
-		rows, err := w.in.rows(it, []pipeline.Prepared{{Chunk: c, Embedding: vecs[0]}}, retrieval.KindQA, lang, nil)
+		rows, err := w.in.rows(it, []pipeline.Prepared{{Chunk: c, Embedding: vecs[0]}}, retrieval.KindQA, lang,
+			retrieval.ChunkTitle(retrieval.KindQA, it.Title, it.Question, ""), nil)
 		if err != nil {
 			return err
 		}
