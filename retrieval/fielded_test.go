@@ -2,6 +2,8 @@ package retrieval
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -221,4 +223,102 @@ func TestReanalyze(t *testing.T) {
 			t.Errorf("%s: question word scores %.3f, answer word %.3f", name, got, want)
 		}
 	}
+}
+
+func TestRM3(t *testing.T) {
+	query := unitTerms([]string{"vitamin", "bone", "vitamin"})
+	docs := []scored{{chunkID: 1, score: 3}, {chunkID: 2, score: 1}, {chunkID: 3, score: 1}}
+	vecs := map[int64]termVector{
+		1: {length: 4, tfs: map[string]float64{"vitamin": 2, "calcium": 1, "bone": 1}},
+		2: {length: 2, tfs: map[string]float64{"calcium": 1, "milk": 1}},
+		// chunk 3 has no vector (deleted since the first pass): it is skipped
+	}
+	got := rm3(query, docs, vecs, 2, 0.5)
+	// P(d1)=0.75, P(d2)=0.25: vitamin .375, calcium .1875+.125=.3125, bone .1875, milk .125;
+	// the 2 heaviest are vitamin and calcium (sum .6875); scale = (1-.5)/.5 * |q|=2 / .6875.
+	scale := 2 / 0.6875
+	want := map[string]float64{"bone": 1, "calcium": scale * 0.3125, "vitamin": 1 + scale*0.375}
+	if len(got.terms) != len(want) {
+		t.Fatalf("rm3 = %v %v, want %v", got.terms, got.weights, want)
+	}
+	for i, term := range got.terms {
+		if i > 0 && got.terms[i-1] >= term {
+			t.Errorf("terms not sorted: %v", got.terms)
+		}
+		if w, ok := want[term]; !ok || math.Abs(w-got.weights[i]) > 1e-12 {
+			t.Errorf("weight of %q = %g, want %g", term, got.weights[i], w)
+		}
+	}
+	if q := rm3(weightedTerms{}, docs, vecs, 2, 0.5); len(q.terms) != 0 {
+		t.Errorf("an empty query was expanded: %v", q.terms)
+	}
+}
+
+func TestFeedbackApplies(t *testing.T) {
+	flat := []scored{{1, 5}, {2, 4}, {3, 3}}
+	if !feedbackApplies(flat, 3, 2) {
+		t.Error("a flat first pass gets no feedback")
+	}
+	if feedbackApplies([]scored{{1, 7}, {2, 4}, {3, 3}}, 3, 2) {
+		t.Error("a first pass whose best chunk stands out gets feedback")
+	}
+	if feedbackApplies(flat[:2], 3, 2) || feedbackApplies(flat, 0, 2) {
+		t.Error("feedback with fewer chunks than it needs")
+	}
+}
+
+// TestSearchFeedback: with a flat first pass, RM3 brings in a chunk that shares the first
+// results' vocabulary but not the query's word, in SQL and in the in-process index alike, and
+// not when feedback is off.
+func TestSearchFeedback(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	org := e.org(t)
+	it := e.item(t, org, "file", "Nutrition")
+	var rows []ChunkRow
+	for i := 0; i < 12; i++ {
+		rows = append(rows, ChunkRow{OrganizationID: org, ItemID: it, Position: i, Language: "en",
+			Content: fmt.Sprintf("Study %d: vitamin D supplements and bone density in older women, osteoporosis risk.", i)})
+	}
+	rows = append(rows,
+		ChunkRow{OrganizationID: org, ItemID: it, Position: 12, Language: "en", Content: "Calcium intake, bone density and osteoporosis in older women."},
+		ChunkRow{OrganizationID: org, ItemID: it, Position: 13, Language: "en", Content: "Coffee consumption and sleep quality in students."},
+	)
+	for i := 0; i < 20; i++ {
+		rows = append(rows, ChunkRow{OrganizationID: org, ItemID: it, Position: 14 + i, Language: "en",
+			Content: fmt.Sprintf("Unrelated traffic and weather report, route x%c.", 'a'+i)})
+	}
+	e.add(t, rows...)
+	sqlOn, err := New(e.db.Pool, Config{StatsTTL: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlOff, err := New(e.db.Pool, Config{FeedbackDocs: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	indexed := e.indexedSearcher(t, Config{})
+	q := Query{OrganizationID: org, Text: "vitamin supplements", Language: "en", Mode: ModeLexical, K: 20}
+	has := func(res []Result) bool {
+		for _, r := range res {
+			if strings.HasPrefix(r.Content, "Calcium") {
+				return true
+			}
+		}
+		return false
+	}
+	off := e.searchWith(t, sqlOff, q)
+	if len(off) != 12 || has(off) {
+		t.Fatalf("without feedback: %d results, calcium %v", len(off), has(off))
+	}
+	on := e.searchWith(t, sqlOn, q)
+	if !has(on) {
+		t.Errorf("feedback did not bring in the calcium chunk: %v", contents(on))
+	}
+	for _, r := range on {
+		if strings.HasPrefix(r.Content, "Coffee") || strings.HasPrefix(r.Content, "Unrelated") {
+			t.Errorf("feedback brought in %q", r.Content)
+		}
+	}
+	sameRanking(t, "indexed vs sql with feedback", on, e.searchWith(t, indexed, q))
 }
