@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // indexedSearcher builds an in-process index over the test database and a Searcher using it.
@@ -321,4 +323,57 @@ func TestSearchFeedback(t *testing.T) {
 		}
 	}
 	sameRanking(t, "indexed vs sql with feedback", on, e.searchWith(t, indexed, q))
+}
+
+func TestCapPerItem(t *testing.T) {
+	a, b, c := uuid.New(), uuid.New(), uuid.New()
+	in := []Result{{ChunkID: 1, ItemID: a}, {ChunkID: 2, ItemID: a}, {ChunkID: 3, ItemID: a}, {ChunkID: 4, ItemID: b},
+		{ChunkID: 5, ItemID: a}, {ChunkID: 6, ItemID: c}, {ChunkID: 7, ItemID: a}}
+	got := chunkIDsOf(capPerItem(in, 2))
+	want := []int64{1, 2, 4, 6, 3, 5, 7}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("capPerItem = %v, want %v", got, want)
+	}
+	if got := chunkIDsOf(capPerItem(in, 0)); fmt.Sprint(got) != "[1 2 3 4 5 6 7]" {
+		t.Errorf("cap 0 changed the list: %v", got)
+	}
+}
+
+// TestSearchLongDocumentDoesNotDrownShortOne: a long manual whose ten chunks all mention the
+// question's words outscores, chunk by chunk, a short note that answers exactly; the note still
+// makes the K passages, in both retrieval paths, and does not without the cap.
+func TestSearchLongDocumentDoesNotDrownShortOne(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	org := e.org(t)
+	manual := e.item(t, org, "file", "Printer manual")
+	note := e.item(t, org, "file", "Note")
+	var rows []ChunkRow
+	for i := 0; i < 10; i++ {
+		rows = append(rows, ChunkRow{OrganizationID: org, ItemID: manual, Position: i, Title: "Printer manual", Language: "en",
+			Content: fmt.Sprintf("Section %d: the printer toner cartridge, toner levels and printer toner care.", i)})
+	}
+	rows = append(rows, ChunkRow{OrganizationID: org, ItemID: note, Title: "Note", Language: "en",
+		Content: "Replace the toner when the light blinks; the toner is in the supply room, next to the printer paper and the office stationery."})
+	e.add(t, rows...)
+	off, err := New(e.db.Pool, Config{MaxPerItem: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := Query{OrganizationID: org, Text: "printer toner", Language: "en", K: 5}
+	if items := itemsOf(e.searchWith(t, off, q)); items[note] {
+		t.Fatalf("the note made the list without the cap: the test shows nothing")
+	}
+	indexed := e.indexedSearcher(t, Config{})
+	for name, s := range map[string]*Searcher{"sql": e.s, "indexed": indexed} {
+		res := e.searchWith(t, s, q)
+		if len(res) != 5 || !itemsOf(res)[note] {
+			t.Errorf("%s: %d results, note among them: %v", name, len(res), itemsOf(res)[note])
+		}
+		for i, r := range res[:3] {
+			if r.ItemID != manual {
+				t.Errorf("%s: result %d is not the manual's best chunk", name, i+1)
+			}
+		}
+	}
 }

@@ -23,8 +23,10 @@ const (
 
 // Defaults.
 const (
-	KDefault        = 8
-	StatsTTLDefault = 30 * time.Second
+	KDefault = 8
+	// MaxPerItemDefault: three chunks of one item before others' (Config.MaxPerItem).
+	MaxPerItemDefault = 3
+	StatsTTLDefault   = 30 * time.Second
 	// CandidatesMin and CandidatesPerResult size each retriever's list when Config.Candidates
 	// is 0: max(CandidatesMin, CandidatesPerResult*K), 32 for the chat path's K of 8. Fusion
 	// only reorders the heads of the lists; on XQuAD 32 candidates score the same as 100.
@@ -66,7 +68,10 @@ type Config struct {
 	FeedbackTerms  int
 	FeedbackWeight float64
 	FeedbackSpread float64
-	StatsTTL       time.Duration // per-organization BM25 statistics cache; default StatsTTLDefault, < 0 disables
+	// MaxPerItem is how many chunks of one knowledge item may come before the chunks of other
+	// items in a result list (capPerItem); default MaxPerItemDefault, < 0 disables.
+	MaxPerItem int
+	StatsTTL   time.Duration // per-organization BM25 statistics cache; default StatsTTLDefault, < 0 disables
 	// Index, when set and caught up (Index.Ready), answers the lexical leg in process and the
 	// legs run in parallel over one round trip; the DB must then be a *pgxpool.Pool. Without
 	// it, or while it is behind, BM25 runs in SQL.
@@ -139,6 +144,7 @@ func New(db DB, cfg Config) (*Searcher, error) {
 	cfg.FeedbackTerms = cmp.Or(cfg.FeedbackTerms, FeedbackTermsDefault)
 	cfg.FeedbackWeight = cmp.Or(cfg.FeedbackWeight, FeedbackWeightDefault)
 	cfg.FeedbackSpread = cmp.Or(cfg.FeedbackSpread, FeedbackSpreadDefault)
+	cfg.MaxPerItem = cmp.Or(cfg.MaxPerItem, MaxPerItemDefault)
 	switch {
 	case cfg.Candidates < 0 || cfg.Candidates > CandidatesMax:
 		return nil, fmt.Errorf("%w: candidates %d outside 1..1000", lorebase.ErrInvalid, cfg.Candidates)
@@ -194,10 +200,50 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Result, error) {
 		}
 	}
 	top := fuse(lex, vec, fusion{method: s.cfg.Fusion, k: s.cfg.RRFK, wLex: s.cfg.LexicalWeight, wVec: s.cfg.VectorWeight})
-	if len(top) > q.K {
-		top = top[:q.K]
+	window := q.K
+	if s.cfg.MaxPerItem > 0 {
+		window = q.K * perItemWindow
 	}
-	return s.load(ctx, q, top)
+	if len(top) > window {
+		top = top[:window]
+	}
+	res, err := s.load(ctx, q, top)
+	if err != nil {
+		return nil, err
+	}
+	res = capPerItem(res, s.cfg.MaxPerItem)
+	if len(res) > q.K {
+		res = res[:q.K]
+	}
+	return res, nil
+}
+
+// perItemWindow is how many results per requested one are loaded so that capPerItem has
+// chunks of other items to promote.
+const perItemWindow = 3
+
+// capPerItem keeps a long document's chunks from filling the list: past the first max chunks
+// of one item, its chunks move behind those of every other item (in their order), so a short
+// item that answers exactly is not pushed out of the K passages by the fifth and sixth chunk
+// of a long manual that matches the question's words everywhere. Ranking among the kept chunks
+// is unchanged, and a document-level ranking (the best chunk of each item, as the evaluation
+// takes it) only gains documents further down. max <= 0 keeps the list as it is.
+func capPerItem(res []Result, max int) []Result {
+	if max <= 0 || len(res) <= max {
+		return res
+	}
+	count := map[uuid.UUID]int{}
+	out := make([]Result, 0, len(res))
+	var deferred []Result
+	for _, r := range res {
+		if count[r.ItemID] >= max {
+			deferred = append(deferred, r)
+			continue
+		}
+		count[r.ItemID]++
+		out = append(out, r)
+	}
+	return append(out, deferred...)
 }
 
 // lexPass is the lexical leg's first pass: its list, the query's terms, and what answered it
