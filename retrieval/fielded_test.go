@@ -83,8 +83,8 @@ func TestFieldText(t *testing.T) {
 			t.Errorf("FieldText(%q, %q, %q) = %q, want %q", tc.title, tc.headings, tc.content, got, tc.want)
 		}
 	}
-	if ChunkTitle(KindQA, "t", "Do you ship to Canada?", "") != "Do you ship to Canada?" ||
-		ChunkTitle(KindText, "Site", "", "Page") != "Page" || ChunkTitle(KindText, "File", "", "") != "File" {
+	if ChunkTitle(KindQA, "Do you ship to Canada?", "") != "" ||
+		ChunkTitle(KindText, "Site", "Page") != "Page" || ChunkTitle(KindText, "File", "") != "File" {
 		t.Error("ChunkTitle picks the wrong field")
 	}
 }
@@ -159,10 +159,7 @@ func TestReanalyze(t *testing.T) {
 	ctx := context.Background()
 	org := e.org(t)
 	page := e.item(t, org, "url", "Site")
-	qa := e.item(t, org, "qa", "ignored")
-	if _, err := e.db.Pool.Exec(ctx, `UPDATE knowledge_items SET question = 'Do you ship to Canada?' WHERE id = $1`, qa); err != nil {
-		t.Fatal(err)
-	}
+	qa := e.item(t, org, "qa", "Do you ship to Canada?")
 	var pageID int64
 	if err := e.db.Pool.QueryRow(ctx, `INSERT INTO crawl_pages (item_id, url, title) VALUES ($1, 'https://x.test/a', 'Warranty terms') RETURNING id`, page).Scan(&pageID); err != nil {
 		t.Fatal(err)
@@ -211,7 +208,7 @@ func TestReanalyze(t *testing.T) {
 		if res := e.searchWith(t, s, q); len(res) != 1 || res[0].ItemID != page {
 			t.Errorf("%s: the page title is not indexed after reanalysis: %v", name, contents(res))
 		}
-		// The pair's question is its title field: weighted above its answer's words.
+		// A pair has no title field: its question's words weigh what its answer's do.
 		var want, got float64
 		res := e.searchWith(t, s, Query{OrganizationID: org, Text: "canada", Language: "en", Mode: ModeLexical})
 		if len(res) == 1 {
@@ -221,7 +218,7 @@ func TestReanalyze(t *testing.T) {
 		if len(res) == 1 {
 			want = res[0].LexicalScore
 		}
-		if !(got > want && want > 0) {
+		if math.Abs(got-want) > 1e-9 || want <= 0 {
 			t.Errorf("%s: question word scores %.3f, answer word %.3f", name, got, want)
 		}
 	}
@@ -323,6 +320,21 @@ func TestSearchFeedback(t *testing.T) {
 		}
 	}
 	sameRanking(t, "indexed vs sql with feedback", on, e.searchWith(t, indexed, q))
+
+	// The same studies as curated Q&A pairs: no feedback from pairs.
+	org2 := e.org(t)
+	it2 := e.item(t, org2, "qa", "Pairs")
+	for i := range rows {
+		rows[i].OrganizationID, rows[i].ItemID = org2, it2
+		if i < 12 {
+			rows[i].Kind = KindQA
+		}
+	}
+	e.add(t, rows...)
+	q.OrganizationID = org2
+	if res := e.searchWith(t, sqlOn, q); len(res) != 12 || has(res) {
+		t.Errorf("feedback learned from curated pairs: %v", contents(res))
+	}
 }
 
 func TestCapPerItem(t *testing.T) {

@@ -20,8 +20,8 @@ type ChunkRow struct {
 	PageID         *int64 // crawled page of a URL item, nil otherwise
 	Position       int
 	Content        string
-	// Title is the lexical title field: the crawled page's title, a Q&A pair's question, else
-	// the item's title (ChunkTitle). It is indexed, not stored with the chunk.
+	// Title is the lexical title field: the crawled page's title, else the item's title, none
+	// for a Q&A pair (ChunkTitle). It is indexed, not stored with the chunk.
 	Title          string
 	HeadingPath    []string
 	Page           int

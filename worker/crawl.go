@@ -243,7 +243,7 @@ func (in *ingestor) storePage(ctx context.Context, it lorebase.KnowledgeItem, re
 		if err := in.index.DeletePageChunks(ctx, tx, pageID); err != nil {
 			return err
 		}
-		rows, err := in.rows(it, prepared, retrieval.KindText, lang, retrieval.ChunkTitle(retrieval.KindText, it.Title, "", title), &pageID)
+		rows, err := in.rows(it, prepared, retrieval.KindText, lang, retrieval.ChunkTitle(retrieval.KindText, it.Title, title), &pageID)
 		if err != nil {
 			return err
 		}

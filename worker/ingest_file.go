@@ -68,7 +68,7 @@ func (w *IngestFileWorker) Work(ctx context.Context, job *river.Job[IngestFileAr
 			return err
 		}
 		lang := languageOf(it, sampleText(chunks))
-		rows, err := w.in.rows(it, prepared, retrieval.KindText, lang, retrieval.ChunkTitle(retrieval.KindText, it.Title, "", ""), nil)
+		rows, err := w.in.rows(it, prepared, retrieval.KindText, lang, retrieval.ChunkTitle(retrieval.KindText, it.Title, ""), nil)
 		if err != nil {
 			return err
 		}

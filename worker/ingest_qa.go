@@ -38,7 +38,7 @@ func (w *IngestQAWorker) Work(ctx context.Context, job *river.Job[IngestQAArgs])
 		}
 		lang := languageOf(it, it.Question+" "+it.Answer)
 		rows, err := w.in.rows(it, []pipeline.Prepared{{Chunk: c, Embedding: vecs[0]}}, retrieval.KindQA, lang,
-			retrieval.ChunkTitle(retrieval.KindQA, it.Title, it.Question, ""), nil)
+			retrieval.ChunkTitle(retrieval.KindQA, it.Title, ""), nil)
 		if err != nil {
 			return err
 		}
