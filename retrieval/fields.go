@@ -114,9 +114,9 @@ func (ix *Indexer) Reanalyze(ctx context.Context, db interface {
 			texts []string
 		)
 		var (
-			id                                  int64
+			id                        int64
 			kind, content, title, pgT string
-			headings                            []string
+			headings                  []string
 		)
 		_, err = pgx.ForEachRow(rows, []any{&id, &kind, &content, &headings, &title, &pgT}, func() error {
 			ids = append(ids, id)
