@@ -234,13 +234,18 @@ func identifierForms(run string) (string, bool) {
 		return "", false
 	}
 	var out []string
-	if split {
-		out = append(out, strings.Join(segs, ""))
-	}
-	for i, s := range segs {
-		if split || parts[i] != nil {
-			out = append(out, s)
+	if !split {
+		// Not separated into parts worth indexing (x.getName, 0.0AaA0): the run as written,
+		// then the case parts of its camelCase segments.
+		out = append(out, run)
+		for _, p := range parts {
+			out = append(out, p...)
 		}
+		return strings.Join(out, " "), true
+	}
+	out = append(out, strings.Join(segs, ""))
+	for i, s := range segs {
+		out = append(out, s)
 		out = append(out, parts[i]...)
 	}
 	return strings.Join(out, " "), true
