@@ -36,7 +36,7 @@ const messageContentMax = 8000
 // historyTurns is how many earlier messages reach the answer engine.
 const historyTurns = 12
 
-func (s *Server) sendMessage(kind string) func(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) sendMessage(kind lorebase.ThreadKind) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p := principalFrom(r.Context())
 		t, err := s.thread(r, kind)
@@ -65,7 +65,7 @@ func (s *Server) sendMessage(kind string) func(w http.ResponseWriter, r *http.Re
 			if len(key) > 200 {
 				return lorebase.Errorf(lorebase.ErrMalformed, "Idempotency-Key is too long (at most 200 characters)")
 			}
-			sum := sha256.Sum256([]byte(kind + "\x00" + t.ID + "\x00" + content + "\x00" + string(meta)))
+			sum := sha256.Sum256([]byte(string(kind) + "\x00" + t.ID + "\x00" + content + "\x00" + string(meta)))
 			status, stored, err := s.deps.Idempotency.Claim(r.Context(), p.orgID, idempotencyScope(t, key), hex.EncodeToString(sum[:]))
 			switch {
 			case errors.Is(err, lorebase.ErrConflict):
@@ -96,7 +96,7 @@ func (s *Server) sendMessage(kind string) func(w http.ResponseWriter, r *http.Re
 // in, so one visitor's key can never block, or replay to, another visitor of the same
 // organization (only the thread's own callers can send to it).
 func idempotencyScope(t lorebase.Thread, key string) string {
-	return t.Kind + ":" + t.ID + ":" + key
+	return string(t.Kind) + ":" + t.ID + ":" + key
 }
 
 // answerMessage runs the turn through the conversation service: the user's message is saved

@@ -35,20 +35,20 @@ type searchScores struct {
 }
 
 type searchPassage struct {
-	Rank        int                `json:"rank"`
-	ChunkID     int64              `json:"chunk_id"`
-	KnowledgeID string             `json:"knowledge_id"`
-	Type        string             `json:"type"` // file, qa or url
-	Kind        lorebase.ChunkKind `json:"kind"` // text or qa
-	Title       string             `json:"title"`
-	HeadingPath []string           `json:"heading_path"`
-	Page        int                `json:"page,omitempty"`
-	URL         string             `json:"url,omitempty"`
-	Snippet     string             `json:"snippet"`
-	Scores      searchScores       `json:"scores"`
-	LexicalRank int                `json:"lexical_rank,omitempty"`
-	VectorRank  int                `json:"vector_rank,omitempty"`
-	InPrompt    bool               `json:"in_prompt"` // among the passages the chat model would read
+	Rank        int                    `json:"rank"`
+	ChunkID     int64                  `json:"chunk_id"`
+	KnowledgeID string                 `json:"knowledge_id"`
+	Type        lorebase.KnowledgeType `json:"type"` // file, qa or url
+	Kind        lorebase.ChunkKind     `json:"kind"` // text or qa
+	Title       string                 `json:"title"`
+	HeadingPath []string               `json:"heading_path"`
+	Page        int                    `json:"page,omitempty"`
+	URL         string                 `json:"url,omitempty"`
+	Snippet     string                 `json:"snippet"`
+	Scores      searchScores           `json:"scores"`
+	LexicalRank int                    `json:"lexical_rank,omitempty"`
+	VectorRank  int                    `json:"vector_rank,omitempty"`
+	InPrompt    bool                   `json:"in_prompt"` // among the passages the chat model would read
 }
 
 type searchFAQCandidate struct {

@@ -15,12 +15,12 @@ import (
 // Threads stores sessions, conversations and messages.
 type Threads interface {
 	Create(ctx context.Context, t lorebase.Thread) (lorebase.Thread, error)
-	Get(ctx context.Context, orgID, kind, id string) (lorebase.Thread, error)
-	List(ctx context.Context, orgID, kind, customerID, assistantID string, page lorebase.Page) ([]lorebase.Thread, int, error)
+	Get(ctx context.Context, orgID string, kind lorebase.ThreadKind, id string) (lorebase.Thread, error)
+	List(ctx context.Context, orgID string, kind lorebase.ThreadKind, customerID, assistantID string, page lorebase.Page) ([]lorebase.Thread, int, error)
 	AddMessage(ctx context.Context, t lorebase.Thread, m lorebase.Message, extend time.Duration) (lorebase.Message, *time.Time, error)
 	Messages(ctx context.Context, threadID string, page lorebase.Page) ([]lorebase.Message, int, error)
 	Recent(ctx context.Context, threadID string, n int) ([]lorebase.Message, error)
-	MergeMetadata(ctx context.Context, orgID, kind, id string, patch map[string]json.RawMessage, maxBytes int) (lorebase.Thread, error)
+	MergeMetadata(ctx context.Context, orgID string, kind lorebase.ThreadKind, id string, patch map[string]json.RawMessage, maxBytes int) (lorebase.Thread, error)
 	MessageWithThread(ctx context.Context, orgID, id string) (lorebase.Message, lorebase.Thread, error)
 }
 
@@ -202,7 +202,7 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) erro
 
 // thread loads a thread the caller may use: of its organization and kind; for a widget token,
 // one it opened; for a session, not expired.
-func (s *Server) thread(r *http.Request, kind string) (lorebase.Thread, error) {
+func (s *Server) thread(r *http.Request, kind lorebase.ThreadKind) (lorebase.Thread, error) {
 	p := principalFrom(r.Context())
 	t, err := s.deps.Threads.Get(r.Context(), p.orgID, kind, r.PathValue("id"))
 	if err != nil {
@@ -217,7 +217,7 @@ func (s *Server) thread(r *http.Request, kind string) (lorebase.Thread, error) {
 	return t, nil
 }
 
-func (s *Server) getThread(kind string) func(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) getThread(kind lorebase.ThreadKind) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		t, err := s.thread(r, kind)
 		if err != nil {
@@ -246,7 +246,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-func (s *Server) listMessages(kind string) func(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) listMessages(kind lorebase.ThreadKind) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		t, err := s.thread(r, kind)
 		if err != nil {

@@ -82,7 +82,7 @@ type Query struct {
 // a search loads ID, ItemID, Kind, Content, HeadingPath, Page and URL.
 type Result struct {
 	lorebase.Chunk
-	ItemType string // file, qa, url
+	ItemType lorebase.KnowledgeType
 	Title    string // the knowledge item's title
 	// Score is the fused score: it orders one result list and means nothing across queries.
 	// Threshold on the raw scores instead.
