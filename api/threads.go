@@ -38,16 +38,6 @@ type Answerer interface {
 	Answer(ctx context.Context, req answer.Request, onToken func(string) error) (answer.Reply, error)
 }
 
-// Idempotency remembers replies by Idempotency-Key.
-type Idempotency interface {
-	// Claim records a key for a request. It returns the status and body of an earlier reply to
-	// replay (status 0: first use, go ahead, then Complete), an error of kind ErrConflict while
-	// the first request still runs, or of kind ErrInvalid when the key came with another request.
-	Claim(ctx context.Context, orgID, key, requestHash string) (int, json.RawMessage, error)
-	Complete(ctx context.Context, orgID, key string, status int, response any) error
-	Release(ctx context.Context, orgID, key string) error
-}
-
 // Gaps records and lists unanswered questions.
 type Gaps interface {
 	Record(ctx context.Context, orgID string, g lorebase.KnowledgeGap) error
