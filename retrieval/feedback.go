@@ -6,6 +6,8 @@ import (
 	"sort"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/lorebase/lorebase"
 )
 
 // Pseudo-relevance feedback defaults (RM3: Lavrenko and Croft 2001, with the original query
@@ -50,7 +52,7 @@ type termVector struct {
 // with feedback on pairs, faq-dev's pair ranking lost 4 points of MRR@10 and the FAQ decision
 // 2.5 of recall.
 func (s *Searcher) feedback(ctx context.Context, q Query, lp lexPass, limit int) ([]scored, error) {
-	if !feedbackApplies(lp.list, s.cfg.FeedbackDocs, s.cfg.FeedbackSpread) || (len(q.Kinds) == 1 && q.Kinds[0] == KindQA) {
+	if !feedbackApplies(lp.list, s.cfg.FeedbackDocs, s.cfg.FeedbackSpread) || (len(q.Kinds) == 1 && q.Kinds[0] == lorebase.ChunkQA) {
 		return lp.list, nil
 	}
 	fb := lp.list[:s.cfg.FeedbackDocs]

@@ -8,8 +8,36 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lorebase/lorebase"
 )
+
+// addTitled inserts chunks with a title field, as the worker does for an item's chunks.
+func (e *env) addTitled(t *testing.T, title string, rows ...lorebase.Chunk) {
+	t.Helper()
+	vecs, err := e.emb.Embed(context.Background(), contentsOf(rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		rows[i].Embedding, rows[i].EmbeddingModel = vecs[i], e.emb.Model()
+	}
+	err = pgx.BeginFunc(context.Background(), e.db.Pool, func(tx pgx.Tx) error {
+		return e.ix.InsertTitled(context.Background(), tx, title, rows)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func contentsOf(rows []lorebase.Chunk) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.Content
+	}
+	return out
+}
 
 // indexedSearcher builds an in-process index over the test database and a Searcher using it.
 func (e *env) indexedSearcher(t *testing.T, cfg Config) *Searcher {
@@ -40,9 +68,9 @@ func TestSearchStopWordsStayStopWords(t *testing.T) {
 	org := e.org(t)
 	item := e.item(t, org, "file", "doc")
 	e.add(t,
-		ChunkRow{OrganizationID: org, ItemID: item, Position: 0, Content: "Dogs need food rich in protein.", Language: "en"},
-		ChunkRow{OrganizationID: org, ItemID: item, Position: 1, Content: "Cats sleep for most of the day.", Language: "en"},
-		ChunkRow{OrganizationID: org, ItemID: item, Position: 2, Content: "This is the manual for the printer, and it is what the office uses.", Language: "de"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Position: 0, Content: "Dogs need food rich in protein.", Language: "en"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Position: 1, Content: "Cats sleep for most of the day.", Language: "en"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Position: 2, Content: "This is the manual for the printer, and it is what the office uses.", Language: "de"},
 	)
 	indexed := e.indexedSearcher(t, Config{})
 	for name, s := range map[string]*Searcher{"sql": e.s, "indexed": indexed} {
@@ -83,8 +111,8 @@ func TestFieldText(t *testing.T) {
 			t.Errorf("FieldText(%q, %q, %q) = %q, want %q", tc.title, tc.headings, tc.content, got, tc.want)
 		}
 	}
-	if ChunkTitle(KindQA, "Do you ship to Canada?", "") != "" ||
-		ChunkTitle(KindText, "Site", "Page") != "Page" || ChunkTitle(KindText, "File", "") != "File" {
+	if ChunkTitle(lorebase.ChunkQA, "Do you ship to Canada?", "") != "" ||
+		ChunkTitle(lorebase.ChunkText, "Site", "Page") != "Page" || ChunkTitle(lorebase.ChunkText, "File", "") != "File" {
 		t.Error("ChunkTitle picks the wrong field")
 	}
 }
@@ -98,21 +126,19 @@ func TestSearchFieldedBM25(t *testing.T) {
 	a := e.item(t, org, "file", "Glaucoma and diet")
 	b := e.item(t, org, "file", "Eye pressure")
 	c := e.item(t, org, "file", "Coffee")
-	e.add(t,
-		ChunkRow{OrganizationID: org, ItemID: a, Title: "Glaucoma and diet", Content: "Leafy greens lowered the risk in a cohort of nurses.", Language: "en"},
-		ChunkRow{OrganizationID: org, ItemID: b, Title: "Eye pressure", Content: "Intraocular pressure rises in glaucoma, measured in a cohort of nurses.", Language: "en"},
-		ChunkRow{OrganizationID: org, ItemID: c, Title: "Coffee", Content: "Coffee drinking in a cohort of nurses.", Language: "en"},
-	)
+	e.addTitled(t, "Glaucoma and diet", lorebase.Chunk{OrganizationID: org.String(), ItemID: a.String(), Content: "Leafy greens lowered the risk in a cohort of nurses.", Language: "en"})
+	e.addTitled(t, "Eye pressure", lorebase.Chunk{OrganizationID: org.String(), ItemID: b.String(), Content: "Intraocular pressure rises in glaucoma, measured in a cohort of nurses.", Language: "en"})
+	e.addTitled(t, "Coffee", lorebase.Chunk{OrganizationID: org.String(), ItemID: c.String(), Content: "Coffee drinking in a cohort of nurses.", Language: "en"})
 	indexed := e.indexedSearcher(t, Config{})
 	for name, s := range map[string]*Searcher{"sql": e.s, "indexed": indexed} {
 		res := e.searchWith(t, s, Query{OrganizationID: org, Text: "diet", Language: "en", Mode: ModeLexical})
-		if len(res) != 1 || res[0].ItemID != a {
+		if len(res) != 1 || res[0].ItemID != a.String() {
 			t.Errorf("%s: 'diet' (a title word only) found %v", name, contents(res))
 		}
 		// Both chunks have "glaucoma" once in the text BM25 sees and similar lengths; the title
 		// field's weight puts a's first.
 		res = e.searchWith(t, s, Query{OrganizationID: org, Text: "glaucoma", Language: "en", Mode: ModeLexical})
-		if len(res) != 2 || res[0].ItemID != a || res[1].ItemID != b {
+		if len(res) != 2 || res[0].ItemID != a.String() || res[1].ItemID != b.String() {
 			t.Errorf("%s: 'glaucoma' found %v, want the titled chunk first", name, contents(res))
 		}
 	}
@@ -125,10 +151,10 @@ func TestSearchIdentifiers(t *testing.T) {
 	org := e.org(t)
 	it := e.item(t, org, "file", "Configuration")
 	e.add(t,
-		ChunkRow{OrganizationID: org, ItemID: it, Position: 0, Content: "Set PGDATA_MAX_SIZE to bound the data directory.", Language: "en"},
-		ChunkRow{OrganizationID: org, ItemID: it, Position: 1, Content: "The max size of the data directory, the max size of a table and the max size of a row are listed here.", Language: "en"},
-		ChunkRow{OrganizationID: org, ItemID: it, Position: 2, Content: "Uploads larger than server.maxBodySize are refused.", Language: "en"},
-		ChunkRow{OrganizationID: org, ItemID: it, Position: 3, Content: "The server logs each request.", Language: "en"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: it.String(), Position: 0, Content: "Set PGDATA_MAX_SIZE to bound the data directory.", Language: "en"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: it.String(), Position: 1, Content: "The max size of the data directory, the max size of a table and the max size of a row are listed here.", Language: "en"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: it.String(), Position: 2, Content: "Uploads larger than server.maxBodySize are refused.", Language: "en"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: it.String(), Position: 3, Content: "The server logs each request.", Language: "en"},
 	)
 	indexed := e.indexedSearcher(t, Config{})
 	for name, s := range map[string]*Searcher{"sql": e.s, "indexed": indexed} {
@@ -165,8 +191,8 @@ func TestReanalyze(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.add(t,
-		ChunkRow{OrganizationID: org, ItemID: page, PageID: &pageID, Content: "Two years on every appliance.", Language: "en"},
-		ChunkRow{OrganizationID: org, ItemID: qa, Kind: KindQA, Content: "Do you ship to Canada?\nYes, in 7 to 10 business days.", Language: "en"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: page.String(), PageID: &pageID, Content: "Two years on every appliance.", Language: "en"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: qa.String(), Kind: lorebase.ChunkQA, Content: "Do you ship to Canada?\nYes, in 7 to 10 business days.", Language: "en"},
 	)
 	// As version 1 wrote them: the content alone, no title field.
 	if _, err := e.db.Pool.Exec(ctx, `UPDATE chunks SET search_text = content, analyzer = 1 WHERE organization_id = $1`, org); err != nil {
@@ -205,7 +231,7 @@ func TestReanalyze(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, s := range map[string]*Searcher{"sql": e.s, "indexed": indexed} {
-		if res := e.searchWith(t, s, q); len(res) != 1 || res[0].ItemID != page {
+		if res := e.searchWith(t, s, q); len(res) != 1 || res[0].ItemID != page.String() {
 			t.Errorf("%s: the page title is not indexed after reanalysis: %v", name, contents(res))
 		}
 		// A pair has no title field: its question's words weigh what its answer's do.
@@ -274,17 +300,17 @@ func TestSearchFeedback(t *testing.T) {
 	e := setup(t)
 	org := e.org(t)
 	it := e.item(t, org, "file", "Nutrition")
-	var rows []ChunkRow
+	var rows []lorebase.Chunk
 	for i := 0; i < 12; i++ {
-		rows = append(rows, ChunkRow{OrganizationID: org, ItemID: it, Position: i, Language: "en",
+		rows = append(rows, lorebase.Chunk{OrganizationID: org.String(), ItemID: it.String(), Position: i, Language: "en",
 			Content: fmt.Sprintf("Study %d: vitamin D supplements and bone density in older women, osteoporosis risk.", i)})
 	}
 	rows = append(rows,
-		ChunkRow{OrganizationID: org, ItemID: it, Position: 12, Language: "en", Content: "Calcium intake, bone density and osteoporosis in older women."},
-		ChunkRow{OrganizationID: org, ItemID: it, Position: 13, Language: "en", Content: "Coffee consumption and sleep quality in students."},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: it.String(), Position: 12, Language: "en", Content: "Calcium intake, bone density and osteoporosis in older women."},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: it.String(), Position: 13, Language: "en", Content: "Coffee consumption and sleep quality in students."},
 	)
 	for i := 0; i < 20; i++ {
-		rows = append(rows, ChunkRow{OrganizationID: org, ItemID: it, Position: 14 + i, Language: "en",
+		rows = append(rows, lorebase.Chunk{OrganizationID: org.String(), ItemID: it.String(), Position: 14 + i, Language: "en",
 			Content: fmt.Sprintf("Unrelated traffic and weather report, route x%c.", 'a'+i)})
 	}
 	e.add(t, rows...)
@@ -325,9 +351,9 @@ func TestSearchFeedback(t *testing.T) {
 	org2 := e.org(t)
 	it2 := e.item(t, org2, "qa", "Pairs")
 	for i := range rows {
-		rows[i].OrganizationID, rows[i].ItemID = org2, it2
+		rows[i].OrganizationID, rows[i].ItemID = org2.String(), it2.String()
 		if i < 12 {
-			rows[i].Kind = KindQA
+			rows[i].Kind = lorebase.ChunkQA
 		}
 	}
 	e.add(t, rows...)
@@ -338,9 +364,8 @@ func TestSearchFeedback(t *testing.T) {
 }
 
 func TestCapPerItem(t *testing.T) {
-	a, b, c := uuid.New(), uuid.New(), uuid.New()
-	in := []Result{{ChunkID: 1, ItemID: a}, {ChunkID: 2, ItemID: a}, {ChunkID: 3, ItemID: a}, {ChunkID: 4, ItemID: b},
-		{ChunkID: 5, ItemID: a}, {ChunkID: 6, ItemID: c}, {ChunkID: 7, ItemID: a}}
+	r := func(id int64, item string) Result { return Result{Chunk: lorebase.Chunk{ID: id, ItemID: item}} }
+	in := []Result{r(1, "a"), r(2, "a"), r(3, "a"), r(4, "b"), r(5, "a"), r(6, "c"), r(7, "a")}
 	got := chunkIDsOf(capPerItem(in, 2))
 	want := []int64{1, 2, 4, 6, 3, 5, 7}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -360,14 +385,14 @@ func TestSearchLongDocumentDoesNotDrownShortOne(t *testing.T) {
 	org := e.org(t)
 	manual := e.item(t, org, "file", "Printer manual")
 	note := e.item(t, org, "file", "Note")
-	var rows []ChunkRow
+	var rows []lorebase.Chunk
 	for i := 0; i < 10; i++ {
-		rows = append(rows, ChunkRow{OrganizationID: org, ItemID: manual, Position: i, Title: "Printer manual", Language: "en",
+		rows = append(rows, lorebase.Chunk{OrganizationID: org.String(), ItemID: manual.String(), Position: i, Language: "en",
 			Content: fmt.Sprintf("Section %d: the printer toner cartridge, toner levels and printer toner care.", i)})
 	}
-	rows = append(rows, ChunkRow{OrganizationID: org, ItemID: note, Title: "Note", Language: "en",
+	e.addTitled(t, "Printer manual", rows...)
+	e.addTitled(t, "Note", lorebase.Chunk{OrganizationID: org.String(), ItemID: note.String(), Language: "en",
 		Content: "Replace the toner when the light blinks; the toner is in the supply room, next to the printer paper and the office stationery."})
-	e.add(t, rows...)
 	off, err := New(e.db.Pool, Config{MaxPerItem: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -383,7 +408,7 @@ func TestSearchLongDocumentDoesNotDrownShortOne(t *testing.T) {
 			t.Errorf("%s: %d results, note among them: %v", name, len(res), itemsOf(res)[note])
 		}
 		for i, r := range res[:3] {
-			if r.ItemID != manual {
+			if r.ItemID != manual.String() {
 				t.Errorf("%s: result %d is not the manual's best chunk", name, i+1)
 			}
 		}

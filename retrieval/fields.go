@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/textkit"
 )
 
@@ -63,9 +64,9 @@ func FieldText(title string, headings []string, content string) string {
 // again moved faq-dev's FAQ P@1 from .808 to .799 and let pairs whose questions share only
 // generic words ("how much") outrank the manual page that answers (testdata kb). Reanalyze
 // takes the title from the same columns.
-func ChunkTitle(kind, itemTitle, pageTitle string) string {
+func ChunkTitle(kind lorebase.ChunkKind, itemTitle, pageTitle string) string {
 	switch {
-	case kind == KindQA:
+	case kind == lorebase.ChunkQA:
 		return ""
 	case strings.TrimSpace(pageTitle) != "":
 		return pageTitle
@@ -120,7 +121,7 @@ func (ix *Indexer) Reanalyze(ctx context.Context, db interface {
 		)
 		_, err = pgx.ForEachRow(rows, []any{&id, &kind, &content, &headings, &title, &pgT}, func() error {
 			ids = append(ids, id)
-			texts = append(texts, PrepareText(FieldText(ChunkTitle(kind, title, pgT), headings, content), ""))
+			texts = append(texts, PrepareText(FieldText(ChunkTitle(lorebase.ChunkKind(kind), title, pgT), headings, content), ""))
 			return nil
 		})
 		if err != nil {

@@ -243,16 +243,13 @@ func (in *ingestor) storePage(ctx context.Context, it lorebase.KnowledgeItem, re
 		if err := in.index.DeletePageChunks(ctx, tx, pageID); err != nil {
 			return err
 		}
-		rows, err := in.rows(it, prepared, retrieval.KindText, lang, retrieval.ChunkTitle(retrieval.KindText, it.Title, title), &pageID)
-		if err != nil {
-			return err
-		}
-		for i := range rows {
-			if rows[i].URL == "" {
-				rows[i].URL = res.Key
+		chunks := ofItem(it, prepared, lorebase.ChunkText, lang, &pageID)
+		for i := range chunks {
+			if chunks[i].URL == "" {
+				chunks[i].URL = res.Key
 			}
 		}
-		return in.index.Insert(ctx, tx, rows)
+		return in.index.InsertTitled(ctx, tx, retrieval.ChunkTitle(lorebase.ChunkText, it.Title, title), chunks)
 	})
 	return len(prepared), err
 }

@@ -28,8 +28,8 @@ func TestReanalyzeChunksJob(t *testing.T) {
 	}
 	org, item := uuid.MustParse(w.org), uuid.MustParse(it.ID)
 	err = pgx.BeginFunc(ctx, w.db.Pool, func(tx pgx.Tx) error {
-		return retrieval.NewIndexer().Insert(ctx, tx, []retrieval.ChunkRow{{OrganizationID: org, ItemID: item,
-			Title: "Warranty terms", Content: "Two years on every appliance.", Language: "en"}})
+		return retrieval.NewIndexer().InsertTitled(ctx, tx, "Warranty terms", []lorebase.Chunk{{OrganizationID: w.org, ItemID: it.ID,
+			Content: "Two years on every appliance.", Language: "en"}})
 	})
 	if err != nil {
 		t.Fatal(err)
