@@ -553,6 +553,9 @@ func (ix *Index) buildVectors(ctx context.Context, tx pgx.Tx, orgs map[uuid.UUID
 	}
 	var bytes int64
 	for _, o := range orgs {
+		for _, vs := range o.vecs {
+			vs.trim()
+		}
 		bytes += o.vectorBytes()
 	}
 	return bytes, nil

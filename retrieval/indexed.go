@@ -120,7 +120,7 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 		o.mu.RLock()
 		vecSeq = o.seq
 		if vs := o.vecs[vecKey{model: q.EmbeddingModel, dims: q.Dims}]; vs != nil && o.vecsHeld {
-			vecIDs = vs.search(o.docs, q.Embedding, newLexFilter(q), s.cfg.VectorProbeDims, s.cfg.VectorShortlist, vectorRescoreFor(limit))
+			vecIDs = vs.search(o.docs, q.Embedding, newLexFilter(q), s.cfg.VectorShortlist, vectorRescoreFor(limit))
 		}
 		o.mu.RUnlock()
 	}

@@ -56,11 +56,9 @@ type Config struct {
 	VectorWeight  float64       // weight of the vector list; default VectorWeightDefault
 	RRFK          float64       // FusionRRF only; default RRFKDefault
 	EFSearch      int           // hnsw.ef_search (pgvector path); default EFSearchDefault
-	// VectorProbeDims and VectorShortlist tune the in-process vector leg for dense queries: the
-	// first pass scores the query's VectorProbeDims largest components (default
-	// VectorProbeDims; a query with no more non-zero components is scored exactly in one pass)
-	// and VectorShortlist survivors (default VectorShortlistFor(n)) are rescored on all.
-	VectorProbeDims int
+	// VectorShortlist is how many of an organization's vectors survive the in-process vector
+	// leg's first (sign-bit) pass to be rescored with their int8 components; default
+	// VectorShortlistFor(n).
 	VectorShortlist int
 	K1, B         float64       // BM25; default BM25K1Default, BM25BDefault
 	StatsTTL      time.Duration // per-organization BM25 statistics cache; default StatsTTLDefault, < 0 disables
@@ -141,8 +139,8 @@ func New(db DB, cfg Config) (*Searcher, error) {
 		return nil, fmt.Errorf("%w: fusion parameters must be positive", lorebase.ErrInvalid)
 	case cfg.EFSearch < 1 || cfg.EFSearch > 1000: // pgvector's range
 		return nil, fmt.Errorf("%w: ef_search %d outside 1..1000", lorebase.ErrInvalid, cfg.EFSearch)
-	case cfg.VectorShortlist < 0 || cfg.VectorProbeDims < 0:
-		return nil, fmt.Errorf("%w: vector shortlist %d, probe dimensions %d", lorebase.ErrInvalid, cfg.VectorShortlist, cfg.VectorProbeDims)
+	case cfg.VectorShortlist < 0:
+		return nil, fmt.Errorf("%w: vector shortlist %d", lorebase.ErrInvalid, cfg.VectorShortlist)
 	case cfg.K1 < 0 || cfg.B < 0 || cfg.B > 1:
 		return nil, fmt.Errorf("%w: BM25 k1 %g, b %g", lorebase.ErrInvalid, cfg.K1, cfg.B)
 	}

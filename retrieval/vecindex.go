@@ -1,10 +1,10 @@
 package retrieval
 
 import (
-	"cmp"
 	"encoding/binary"
 	"errors"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -30,23 +30,22 @@ import (
 
 // Vector-leg defaults.
 const (
-	// VectorProbeDims is how many of a dense query's largest components the first pass scores.
-	VectorProbeDims = 64
-	// VectorShortlistMin and VectorShortlistDivisor size a dense query's first-pass survivors:
+	// VectorShortlistMin and VectorShortlistDivisor size the first pass's survivors:
 	// max(VectorShortlistMin, n/VectorShortlistDivisor) of an organization's n vectors are
-	// rescored on every component.
+	// rescored with their int8 components.
 	VectorShortlistMin     = 2000
 	VectorShortlistDivisor = 16
-	// MaxVectorBytesDefault bounds the memory of the vectors an Index holds (about 400 bytes a
-	// chunk at 384 dimensions, 1.6 KB at 1536): organizations beyond it search through pgvector.
+	// MaxVectorBytesDefault bounds the memory of the vectors an Index holds (about 450 bytes a
+	// chunk at 384 dimensions, 1.8 KB at 1536): organizations beyond it search through pgvector.
 	MaxVectorBytesDefault = 2 << 30
-	// vectorTile is how many slots a pass scores at a time (the accumulators stay in L1), and
-	// vectorParallelMin the organization size from which tiles are spread over GOMAXPROCS.
-	vectorTile        = 2048
+	// vectorParallelMin is the organization size from which the first pass is spread over
+	// GOMAXPROCS goroutines.
 	vectorParallelMin = 32768
+	// vectorParallelRescore is the shortlist from which the rescoring is spread likewise.
+	vectorParallelRescore = 8192
 )
 
-// VectorShortlistFor is how many of n vectors survive a dense query's first pass.
+// VectorShortlistFor is how many of n vectors survive the first pass.
 func VectorShortlistFor(n int) int { return max(VectorShortlistMin, n/VectorShortlistDivisor) }
 
 // vectorRescoreFor is how many int8-ranked candidates get their exact similarity from the
@@ -65,29 +64,26 @@ const deadSlot = math.MaxUint32
 
 // vecSet is one organization's vectors of one model and dimension, in slots.
 type vecSet struct {
-	dims    int
-	docs    []uint32  // local document of each slot; deadSlot when deleted
-	cols    [][]int8  // cols[d][slot]: component d of each vector, quantized
-	scale   []float32 // per slot: component ≈ code * scale
-	invNorm []float32 // per slot: 1 / L2 norm of the stored vector (0 for a zero vector)
-	dead    int
+	dims, words int
+	docs        []uint32  // local document of each slot; deadSlot when deleted
+	bits        []uint64  // sign bits (component > 0), words per slot
+	codes       []int8    // the components quantized, dims per slot
+	scale       []float32 // per slot: component ≈ code * scale
+	invNorm     []float32 // per slot: 1 / L2 norm of the stored vector (0 for a zero vector)
+	dead        int
 }
 
-func newVecSet(dims int) *vecSet { return &vecSet{dims: dims, cols: make([][]int8, dims)} }
+func newVecSet(dims int) *vecSet { return &vecSet{dims: dims, words: (dims + 63) / 64} }
 
 func (v *vecSet) len() int { return len(v.docs) }
 
 // bytes is the heap the set takes.
 func (v *vecSet) bytes() int64 {
-	n := int64(cap(v.docs))*4 + int64(cap(v.scale))*4 + int64(cap(v.invNorm))*4
-	for _, c := range v.cols {
-		n += int64(cap(c))
-	}
-	return n
+	return int64(cap(v.docs))*4 + int64(cap(v.bits))*8 + int64(cap(v.codes)) + int64(cap(v.scale))*4 + int64(cap(v.invNorm))*4
 }
 
 // slotBytes is what one more vector of dims costs.
-func slotBytes(dims int) int64 { return int64(dims + 12) }
+func slotBytes(dims int) int64 { return int64(dims + (dims+63)/64*8 + 12) }
 
 // add quantizes x into a new slot and returns it.
 func (v *vecSet) add(doc uint32, x []float32) uint32 {
@@ -105,14 +101,28 @@ func (v *vecSet) add(doc uint32, x []float32) uint32 {
 	}
 	v.scale = append(v.scale, scale)
 	v.invNorm = append(v.invNorm, inv)
+	base := len(v.codes)
+	v.codes = slices.Grow(v.codes, v.dims)[:base+v.dims]
+	wbase := len(v.bits)
+	v.bits = slices.Grow(v.bits, v.words)[:wbase+v.words]
+	clear(v.bits[wbase:])
 	for i, c := range x {
 		q := 0.0
 		if scale > 0 {
 			q = math.Round(float64(c) / float64(scale))
 		}
-		v.cols[i] = append(v.cols[i], int8(max(-127, min(127, q))))
+		v.codes[base+i] = int8(max(-127, min(127, q)))
+		if c > 0 {
+			v.bits[wbase+i/64] |= 1 << (i % 64)
+		}
 	}
 	return slot
+}
+
+// trim gives back the capacity that appending left unused (after a build).
+func (v *vecSet) trim() {
+	v.docs, v.bits, v.codes = slices.Clip(slices.Clone(v.docs)), slices.Clip(slices.Clone(v.bits)), slices.Clip(slices.Clone(v.codes))
+	v.scale, v.invNorm = slices.Clip(slices.Clone(v.scale)), slices.Clip(slices.Clone(v.invNorm))
 }
 
 // remove frees a slot (it stays as a tombstone until compact).
@@ -129,25 +139,18 @@ func (v *vecSet) needsCompaction() bool { return v.dead > 256 && v.dead*4 > len(
 // compact drops the tombstones; moved(doc, slot) tells the owner each live vector's new slot.
 func (v *vecSet) compact(moved func(doc, slot uint32)) {
 	live := len(v.docs) - v.dead
-	n := &vecSet{dims: v.dims, cols: make([][]int8, v.dims), docs: make([]uint32, 0, live),
-		scale: make([]float32, 0, live), invNorm: make([]float32, 0, live)}
-	keep := make([]int, 0, live)
+	n := &vecSet{dims: v.dims, words: v.words, docs: make([]uint32, 0, live), bits: make([]uint64, 0, live*v.words),
+		codes: make([]int8, 0, live*v.dims), scale: make([]float32, 0, live), invNorm: make([]float32, 0, live)}
 	for s, doc := range v.docs {
 		if doc == deadSlot {
 			continue
 		}
 		moved(doc, uint32(len(n.docs)))
-		keep = append(keep, s)
 		n.docs = append(n.docs, doc)
+		n.bits = append(n.bits, v.bits[s*v.words:(s+1)*v.words]...)
+		n.codes = append(n.codes, v.codes[s*v.dims:(s+1)*v.dims]...)
 		n.scale = append(n.scale, v.scale[s])
 		n.invNorm = append(n.invNorm, v.invNorm[s])
-	}
-	for d, col := range v.cols {
-		c := make([]int8, len(keep))
-		for i, s := range keep {
-			c[i] = col[s]
-		}
-		n.cols[d] = c
 	}
 	*v = *n
 }
@@ -226,109 +229,146 @@ func (h *candHeap) offer(c vecCand) {
 // floor is the similarity a candidate must beat once the heap is full.
 func (h *candHeap) full() bool { return len(h.items) >= h.k }
 
+var distPool = sync.Pool{New: func() any { return new([]uint16) }}
+
+// excluded is the first-pass distance of slots a search must not return.
+const excluded = math.MaxUint16
+
 // search returns the chunk ids of the best keep vectors for q by int8 similarity, best first,
-// among the slots whose documents pass f. A query with at most probeDims (0: VectorProbeDims)
-// non-zero components is scored on all of them in one pass; a denser one is scored on its
-// probeDims largest, and the shortlist best (0: VectorShortlistFor(n)) of that pass are
-// rescored on every component. The caller holds the organization's lock for reading.
-func (v *vecSet) search(docs []docInfo, q []float32, f lexFilter, probeDims, shortlist, keep int) []int64 {
+// among the slots whose documents pass f. The first pass ranks every slot by the number of the
+// query's non-zero components whose sign it does not share (a Hamming distance over the query's
+// support); the shortlist best (0: VectorShortlistFor(n)), with all tied with the last, are
+// rescored with their int8 components. The caller holds the organization's lock for reading.
+func (v *vecSet) search(docs []docInfo, q []float32, f lexFilter, shortlist, keep int) []int64 {
 	n := len(v.docs)
 	if n == 0 || keep <= 0 || len(q) != v.dims {
 		return nil
 	}
-	probe := make([]int, 0, v.dims)
-	for d, c := range q {
-		if c != 0 {
-			probe = append(probe, d)
-		}
+	// The query's sign bits, and its support in three tiers by magnitude (weights 4, 2, 1: a
+	// disagreement on a large component costs more), so the pass ranks by a coarse weighted
+	// dot product rather than a plain count.
+	qbits := make([]uint64, v.words)
+	var tiers [3][]uint64
+	for t := range tiers {
+		tiers[t] = make([]uint64, v.words)
 	}
-	if len(probe) == 0 {
+	var qn, maxAbs float64
+	for _, c := range q {
+		qn += float64(c) * float64(c)
+		maxAbs = max(maxAbs, math.Abs(float64(c)))
+	}
+	if qn == 0 {
 		return nil
 	}
-	if probeDims <= 0 {
-		probeDims = VectorProbeDims
-	}
-	exact := len(probe) <= probeDims
-	want := keep
-	if !exact {
-		slices.SortFunc(probe, func(a, b int) int { return cmp.Compare(math.Abs(float64(q[b])), math.Abs(float64(q[a]))) })
-		probe = probe[:probeDims]
-		want = shortlist
-		if want <= 0 {
-			want = VectorShortlistFor(n)
+	for i, c := range q {
+		if c > 0 {
+			qbits[i/64] |= 1 << (i % 64)
 		}
-		want = max(want, keep)
+		a := math.Abs(float64(c))
+		switch {
+		case a == 0:
+		case a >= maxAbs/2:
+			tiers[0][i/64] |= 1 << (i % 64)
+		case a >= maxAbs/4:
+			tiers[1][i/64] |= 1 << (i % 64)
+		default:
+			tiers[2][i/64] |= 1 << (i % 64)
+		}
 	}
 	filtered := f.assistant != [16]byte{} || f.qaOnly || f.textOnly
-	// scan scores the tiles from lo to hi into h.
-	scan := func(lo, hi int, h *candHeap) {
-		acc := make([]float32, vectorTile)
-		for t := lo; t < hi; t += vectorTile {
-			te := min(hi, t+vectorTile)
-			a := acc[:te-t]
-			clear(a)
-			for _, d := range probe {
-				qd := q[d]
-				col := v.cols[d][t:te]
-				a := a[:len(col)]
-				for j, c := range col {
-					a[j] += qd * float32(c)
-				}
+	dp := distPool.Get().(*[]uint16)
+	defer distPool.Put(dp)
+	dist := slices.Grow((*dp)[:0], n)[:n]
+	*dp = dist
+	histLen := 7*v.dims + 2
+	hist := make([]int, histLen)
+	t0, t1, t2 := tiers[0], tiers[1], tiers[2]
+	pass := func(lo, hi int, h []int) {
+		w := v.words
+		for s := lo; s < hi; s++ {
+			doc := v.docs[s]
+			if doc == deadSlot || (filtered && !f.pass(&docs[doc])) {
+				dist[s] = excluded
+				continue
 			}
-			for j, sum := range a {
-				s := t + j
-				doc := v.docs[s]
-				if doc == deadSlot || (filtered && !f.pass(&docs[doc])) {
-					continue
-				}
-				sim := sum * v.scale[s] * v.invNorm[s]
-				if h.full() && sim < h.items[0].sim {
-					continue
-				}
-				h.offer(vecCand{slot: uint32(s), chunk: docs[doc].chunkID, sim: sim})
+			b := v.bits[s*w : s*w+w]
+			d := 0
+			for i, x := range b {
+				off := x ^ qbits[i]
+				d += 4*bits.OnesCount64(off&t0[i]) + 2*bits.OnesCount64(off&t1[i]) + bits.OnesCount64(off&t2[i])
 			}
+			dist[s] = uint16(d)
+			h[d]++
 		}
 	}
 	procs := runtime.GOMAXPROCS(0)
-	var cands []vecCand
 	if n < vectorParallelMin || procs < 2 {
-		h := &candHeap{k: want}
-		scan(0, n, h)
-		cands = h.items
+		pass(0, n, hist)
 	} else {
-		tiles := (n + vectorTile - 1) / vectorTile
-		per := (tiles + procs - 1) / procs
-		heaps := make([]*candHeap, procs)
 		var wg sync.WaitGroup
+		hs := make([][]int, procs)
+		step := (n + procs - 1) / procs
 		for p := range procs {
-			heaps[p] = &candHeap{k: want}
-			lo, hi := p*per*vectorTile, min(n, (p+1)*per*vectorTile)
+			hs[p] = make([]int, histLen)
+			lo, hi := p*step, min(n, (p+1)*step)
 			if lo >= hi {
 				continue
 			}
 			wg.Add(1)
-			go func() { defer wg.Done(); scan(lo, hi, heaps[p]) }()
+			go func() { defer wg.Done(); pass(lo, hi, hs[p]) }()
+		}
+		wg.Wait()
+		for _, h := range hs {
+			for i, c := range h {
+				hist[i] += c
+			}
+		}
+	}
+	// The distance at which the shortlist is full; every slot at or below it is rescored.
+	want := shortlist
+	if want <= 0 {
+		want = VectorShortlistFor(n)
+	}
+	want = max(want, keep)
+	cut, acc := len(hist)-1, 0
+	for d, c := range hist {
+		acc += c
+		if acc >= want {
+			cut = d
+			break
+		}
+	}
+	rescore := func(lo, hi int, h *candHeap) {
+		for s := lo; s < hi; s++ {
+			if d := dist[s]; int(d) > cut || d == excluded {
+				continue
+			}
+			code := v.codes[s*v.dims : (s+1)*v.dims]
+			sim := dotInt8(q, code) * v.scale[s] * v.invNorm[s]
+			if h.full() && sim < h.items[0].sim {
+				continue
+			}
+			h.offer(vecCand{slot: uint32(s), chunk: docs[v.docs[s]].chunkID, sim: sim})
+		}
+	}
+	var cands []vecCand
+	if acc < vectorParallelRescore || procs < 2 {
+		h := &candHeap{k: keep}
+		rescore(0, n, h)
+		cands = h.items
+	} else {
+		var wg sync.WaitGroup
+		heaps := make([]*candHeap, procs)
+		step := (n + procs - 1) / procs
+		for p := range procs {
+			heaps[p] = &candHeap{k: keep}
+			lo, hi := p*step, min(n, (p+1)*step)
+			wg.Add(1)
+			go func() { defer wg.Done(); rescore(lo, hi, heaps[p]) }()
 		}
 		wg.Wait()
 		for _, h := range heaps {
 			cands = append(cands, h.items...)
-		}
-	}
-	if !exact {
-		// Rescore the shortlist on every component, column by column in slot order.
-		slices.SortFunc(cands, func(a, b vecCand) int { return cmp.Compare(a.slot, b.slot) })
-		sums := make([]float32, len(cands))
-		for d, col := range v.cols {
-			qd := q[d]
-			if qd == 0 {
-				continue
-			}
-			for i, c := range cands {
-				sums[i] += qd * float32(col[c.slot])
-			}
-		}
-		for i := range cands {
-			cands[i].sim = sums[i] * v.scale[cands[i].slot] * v.invNorm[cands[i].slot]
 		}
 	}
 	slices.SortFunc(cands, func(a, b vecCand) int {
@@ -346,4 +386,22 @@ func (v *vecSet) search(docs []docInfo, q []float32, f lexFilter, probeDims, sho
 		out[i] = c.chunk
 	}
 	return out
+}
+
+// dotInt8 is Σ q[i]·c[i], unrolled by eight (the compiler does not vectorise).
+func dotInt8(q []float32, c []int8) float32 {
+	c = c[:len(q)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+8 <= len(q); i += 8 {
+		qq, cc := q[i:i+8:i+8], c[i:i+8:i+8]
+		s0 += qq[0]*float32(cc[0]) + qq[4]*float32(cc[4])
+		s1 += qq[1]*float32(cc[1]) + qq[5]*float32(cc[5])
+		s2 += qq[2]*float32(cc[2]) + qq[6]*float32(cc[6])
+		s3 += qq[3]*float32(cc[3]) + qq[7]*float32(cc[7])
+	}
+	for ; i < len(q); i++ {
+		s0 += q[i] * float32(c[i])
+	}
+	return s0 + s1 + s2 + s3
 }

@@ -1,0 +1,332 @@
+package retrieval
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"math"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+)
+
+// nfcorpusDir is BEIR NFCorpus in the shared data (3,633 medical abstracts, 3,237 queries).
+const nfcorpusDir = "../../shared/data/beir-nfcorpus"
+
+// loadNFCorpus returns up to n documents (title and text) and up to m query texts, or skips.
+func loadNFCorpus(t *testing.T, n, m int) (docs, queries []string) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(nfcorpusDir, "corpus.jsonl.gz"))
+	if os.IsNotExist(err) {
+		t.Skipf("%s absent: the shared data is not beside the project", nfcorpusDir)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() && len(docs) < n {
+		var d struct{ Title, Text string }
+		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, d.Title+"\n"+d.Text)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	qf, err := os.Open(filepath.Join(nfcorpusDir, "queries.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer qf.Close()
+	sc = bufio.NewScanner(qf)
+	for sc.Scan() && len(queries) < m {
+		var q struct{ Text string }
+		if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
+			t.Fatal(err)
+		}
+		queries = append(queries, q.Text)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return docs, queries
+}
+
+// exactVector is the ground truth: every chunk of the organization passing the filters,
+// ordered by exact cosine distance (no index), ties by id.
+func exactVector(t *testing.T, e *env, q Query, k int) []Result {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := e.db.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck
+	if _, err := tx.Exec(ctx, `SET LOCAL enable_indexscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := tx.Query(ctx, `
+SELECT id, 1 - ((embedding::vector(384)) <=> ($1::vector(384))) FROM chunks
+WHERE organization_id = $2 AND embedding_dims = 384 AND embedding_model = $3
+  AND ($4::uuid IS NULL OR assistant_ids = '{}' OR $4::uuid = ANY (assistant_ids))
+  AND (cardinality($5::text[]) = 0 OR kind = ANY ($5::text[]))
+ORDER BY (embedding::vector(384)) <=> ($1::vector(384)), id LIMIT $6`,
+		pgvector.NewVector(q.Embedding), q.OrganizationID, q.EmbeddingModel, assistantParam(q.AssistantID), kindsParam(q.Kinds), k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Result, error) {
+		var res Result
+		err := r.Scan(&res.ChunkID, &res.VectorScore)
+		return res, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// sameVectorRanking fails unless got has want's chunks and scores in order, chunks whose scores
+// are equal within 1e-9 in either order.
+func sameVectorRanking(t *testing.T, label string, want, got []Result) {
+	t.Helper()
+	if len(want) != len(got) {
+		t.Fatalf("%s: %d results, want %d", label, len(got), len(want))
+	}
+	for j := range want {
+		if math.Abs(want[j].VectorScore-got[j].VectorScore) > 1e-9 {
+			t.Fatalf("%s rank %d: chunk %d similarity %.9f, want chunk %d %.9f", label, j+1,
+				got[j].ChunkID, got[j].VectorScore, want[j].ChunkID, want[j].VectorScore)
+		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	last := want[len(want)-1].VectorScore
+	ids := map[int64]bool{}
+	for _, r := range got {
+		ids[r.ChunkID] = true
+	}
+	for j, r := range want {
+		if r.VectorScore > last+1e-9 && !ids[r.ChunkID] {
+			t.Fatalf("%s rank %d: chunk %d (%.9f) missing", label, j+1, r.ChunkID, r.VectorScore)
+		}
+	}
+}
+
+// TestVectorIndexIsExact compares the in-process vector leg (default settings, answering from
+// the Index and not from pgvector's HNSW) with exact search over every vector, on NFCorpus's
+// medical abstracts and real queries, with and without the assistant and kind filters: same
+// chunks, same cosine similarities, same order. It then deletes a third of the chunks and adds
+// new ones through the change feed (the deletion compacts the vectors' slots) and compares
+// again; deleted chunks must never come back and the new ones must be found.
+func TestVectorIndexIsExact(t *testing.T) {
+	t.Parallel()
+	docs, queries := loadNFCorpus(t, 3633, 120)
+	e := setup(t)
+	ctx := context.Background()
+	org := e.org(t)
+	assistant := uuid.New()
+	items := []uuid.UUID{e.item(t, org, "file", "open"), e.item(t, org, "file", "restricted", assistant), e.item(t, org, "file", "other", uuid.New())}
+	rng := rand.New(rand.NewSource(11))
+	var rows []ChunkRow
+	for i, d := range docs {
+		kind := KindText
+		if i%5 == 0 {
+			kind = KindQA
+		}
+		rows = append(rows, ChunkRow{OrganizationID: org, ItemID: items[rng.Intn(3)], Position: i, Content: d, Language: "en", Kind: kind})
+	}
+	e.add(t, rows...)
+	ix, err := NewIndex(e.db.Pool, IndexConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Run keeps the index Ready (it trusts itself for IndexMaxLagDefault after a feed read).
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ix.Run(runCtx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	if st := ix.Stats(); st.Vectors != int64(len(docs)) || st.VectorOrgs != 1 {
+		t.Fatalf("index holds %d vectors of %d organizations, want %d of 1", st.Vectors, st.VectorOrgs, len(docs))
+	}
+	s, err := New(e.db.Pool, Config{Index: ix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vecs, err := e.emb.Embed(ctx, queries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filters := []struct {
+		name      string
+		assistant uuid.UUID
+		kinds     []string
+	}{{"any", uuid.Nil, nil}, {"assistant", assistant, nil}, {"qa", uuid.Nil, []string{KindQA}}, {"text+assistant", assistant, []string{KindText}}}
+	compare := func(stage string, deleted map[int64]bool) {
+		t.Helper()
+		for i, v := range vecs {
+			f := filters[i%len(filters)]
+			q := Query{OrganizationID: org, Embedding: v, EmbeddingModel: e.emb.Model(), Mode: ModeVector, K: 10,
+				AssistantID: f.assistant, Kinds: f.kinds}
+			local := vectorLocalSearches.Load()
+			got, err := s.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if vectorLocalSearches.Load() == local {
+				t.Fatalf("%s: query %d was not answered from the in-process vectors", stage, i)
+			}
+			for _, r := range got {
+				if deleted[r.ChunkID] {
+					t.Fatalf("%s: query %d returned deleted chunk %d", stage, i, r.ChunkID)
+				}
+			}
+			sameVectorRanking(t, stage+" "+f.name+" "+queries[i], exactVector(t, e, q, 10), got)
+		}
+	}
+	compare("built", nil)
+
+	// Delete one item's chunks and add new ones; the feed brings both.
+	var gone []int64
+	r, err := e.db.Pool.Query(ctx, `SELECT id FROM chunks WHERE item_id = $1`, items[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gone, err = pgx.CollectRows(r, pgx.RowTo[int64]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Pool.Exec(ctx, `DELETE FROM chunks WHERE item_id = $1`, items[1]); err != nil {
+		t.Fatal(err)
+	}
+	fresh := e.item(t, org, "file", "fresh")
+	var added []ChunkRow
+	for i, q := range queries[:20] {
+		added = append(added, ChunkRow{OrganizationID: org, ItemID: fresh, Position: i, Content: q, Language: "en"})
+	}
+	e.add(t, added...)
+	if err := ix.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deleted := map[int64]bool{}
+	for _, id := range gone {
+		deleted[id] = true
+	}
+	if st := ix.Stats(); st.Vectors != int64(len(docs)-len(gone)+len(added)) {
+		t.Fatalf("after the feed the index holds %d vectors, want %d", st.Vectors, len(docs)-len(gone)+len(added))
+	}
+	compare("after the feed", deleted)
+	// A chunk whose text is the query is its nearest neighbour.
+	for i := range added {
+		got, err := s.Search(ctx, Query{OrganizationID: org, Embedding: vecs[i], EmbeddingModel: e.emb.Model(), Mode: ModeVector, K: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].ItemID != fresh || got[0].VectorScore < 0.999 {
+			t.Fatalf("query %d: %+v, want the added chunk with its own text", i, got)
+		}
+	}
+}
+
+// TestVectorSetCompaction checks the slots' bookkeeping: removing most vectors compacts the set
+// and the survivors keep their documents and codes.
+func TestVectorSetCompaction(t *testing.T) {
+	o := newOrgIndex()
+	o.vecsHeld = true
+	key := vecKey{model: "m", dims: 70} // two words of sign bits, the second partial
+	rng := rand.New(rand.NewSource(3))
+	want := map[int64][]float32{}
+	for i := 0; i < 1200; i++ {
+		x := make([]float32, key.dims)
+		for j := range x {
+			x[j] = float32(rng.NormFloat64())
+		}
+		doc, ok := o.addDoc(docInfo{chunkID: int64(i + 1), config: "english"}, nil)
+		if !ok {
+			t.Fatal("addDoc refused a new chunk")
+		}
+		o.addVector(doc, key, x)
+		want[int64(i+1)] = x
+	}
+	vs := o.vecs[key]
+	for i := 0; i < 1200; i += 3 {
+		o.removeChunk(int64(i + 1))
+		o.removeChunk(int64(i + 2))
+		delete(want, int64(i+1))
+		delete(want, int64(i+2))
+	}
+	if vs.dead >= 800 || vs.len() >= 1200 {
+		t.Fatalf("no compaction: %d slots, %d dead", vs.len(), vs.dead)
+	}
+	live := 0
+	for s, doc := range vs.docs {
+		if doc == deadSlot {
+			continue
+		}
+		live++
+		d := o.docs[doc]
+		if d.vset != vs || int(d.vslot) != s {
+			t.Fatalf("slot %d: document %d points at slot %d", s, doc, d.vslot)
+		}
+		x := want[d.chunkID]
+		if x == nil {
+			t.Fatalf("slot %d holds deleted chunk %d", s, d.chunkID)
+		}
+		for j, c := range x {
+			got := float32(vs.codes[s*vs.dims+j]) * vs.scale[s]
+			if math.Abs(float64(got-c)) > float64(vs.scale[s])/2+1e-6 {
+				t.Fatalf("chunk %d component %d: %g, stored %g", d.chunkID, j, c, got)
+			}
+			if bit := vs.bits[s*vs.words+j/64]>>(j%64)&1 == 1; bit != (c > 0) {
+				t.Fatalf("chunk %d component %d: sign bit %v for %g", d.chunkID, j, bit, c)
+			}
+		}
+	}
+	if live != len(want) {
+		t.Fatalf("%d live slots, want %d", live, len(want))
+	}
+	// Every survivor is its own nearest neighbour.
+	for id, x := range want {
+		got := vs.search(o.docs, x, lexFilter{}, 0, 1)
+		if len(got) != 1 || got[0] != id {
+			t.Fatalf("chunk %d: nearest %v", id, got)
+		}
+	}
+}
+
+// TestDecodeVector checks the binary format reader against pgvector-go's encoder.
+func TestDecodeVector(t *testing.T) {
+	in := []float32{1.5, -2, 0, float32(math.Pi)}
+	b, err := pgvector.NewVector(in).EncodeBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := decodeVector(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range in {
+		if in[i] != out[i] {
+			t.Fatalf("component %d: %g, want %g", i, out[i], in[i])
+		}
+	}
+	if _, err := decodeVector(b[:len(b)-1], nil); err == nil {
+		t.Fatal("a truncated value was accepted")
+	}
+}
