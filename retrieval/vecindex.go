@@ -282,7 +282,10 @@ func (v *vecSet) search(docs []docInfo, q []float32, f lexFilter, shortlist, kee
 	*dp = dist
 	histLen := 7*v.dims + 2
 	hist := make([]int, histLen)
-	t0, t1, t2 := tiers[0], tiers[1], tiers[2]
+	qw := make([]queryWord, v.words)
+	for i := range qw {
+		qw[i] = queryWord{sign: qbits[i], t0: tiers[0][i], t1: tiers[1][i], t2: tiers[2][i]}
+	}
 	pass := func(lo, hi int, h []int) {
 		w := v.words
 		for s := lo; s < hi; s++ {
@@ -291,12 +294,7 @@ func (v *vecSet) search(docs []docInfo, q []float32, f lexFilter, shortlist, kee
 				dist[s] = excluded
 				continue
 			}
-			b := v.bits[s*w : s*w+w]
-			d := 0
-			for i, x := range b {
-				off := x ^ qbits[i]
-				d += 4*bits.OnesCount64(off&t0[i]) + 2*bits.OnesCount64(off&t1[i]) + bits.OnesCount64(off&t2[i])
-			}
+			d := weightedDisagreement(v.bits[s*w:s*w+w], qw)
 			dist[s] = uint16(d)
 			h[d]++
 		}
@@ -338,13 +336,35 @@ func (v *vecSet) search(docs []docInfo, q []float32, f lexFilter, shortlist, kee
 			break
 		}
 	}
+	// The query as int16 (its rounding, 1/65534 of its largest component, is far below the
+	// documents' int8 rounding), so the rescoring is integer multiply-adds.
+	// A sparse query (the offline embedder's have a hundred or so non-zero components of 384)
+	// is multiplied on its support only.
+	q16 := make([]int16, len(q))
+	qscale := float32(maxAbs / 32767)
+	var support []uint16
+	var sq []int16
+	for i, c := range q {
+		q16[i] = int16(math.Round(float64(c) / float64(qscale)))
+		if q16[i] != 0 {
+			support = append(support, uint16(i))
+			sq = append(sq, q16[i])
+		}
+	}
+	sparse := len(support)*2 < len(q)
 	rescore := func(lo, hi int, h *candHeap) {
 		for s := lo; s < hi; s++ {
 			if d := dist[s]; int(d) > cut || d == excluded {
 				continue
 			}
 			code := v.codes[s*v.dims : (s+1)*v.dims]
-			sim := dotInt8(q, code) * v.scale[s] * v.invNorm[s]
+			var dot int64
+			if sparse {
+				dot = dotSparseInt8(support, sq, code)
+			} else {
+				dot = dotInt8(q16, code)
+			}
+			sim := float32(dot) * qscale * v.scale[s] * v.invNorm[s]
 			if h.full() && sim < h.items[0].sim {
 				continue
 			}
@@ -388,20 +408,52 @@ func (v *vecSet) search(docs []docInfo, q []float32, f lexFilter, shortlist, kee
 	return out
 }
 
-// dotInt8 is Σ q[i]·c[i], unrolled by eight (the compiler does not vectorise).
-func dotInt8(q []float32, c []int8) float32 {
+// dotInt8 is Σ q[i]·c[i] in integers, unrolled by eight (the compiler does not vectorise). It
+// cannot overflow: |q| ≤ 32767, |c| ≤ 127, at most MaxDims terms.
+func dotInt8(q []int16, c []int8) int64 {
 	c = c[:len(q)]
-	var s0, s1, s2, s3 float32
+	var s0, s1, s2, s3 int32
 	i := 0
 	for ; i+8 <= len(q); i += 8 {
 		qq, cc := q[i:i+8:i+8], c[i:i+8:i+8]
-		s0 += qq[0]*float32(cc[0]) + qq[4]*float32(cc[4])
-		s1 += qq[1]*float32(cc[1]) + qq[5]*float32(cc[5])
-		s2 += qq[2]*float32(cc[2]) + qq[6]*float32(cc[6])
-		s3 += qq[3]*float32(cc[3]) + qq[7]*float32(cc[7])
+		s0 += int32(qq[0])*int32(cc[0]) + int32(qq[4])*int32(cc[4])
+		s1 += int32(qq[1])*int32(cc[1]) + int32(qq[5])*int32(cc[5])
+		s2 += int32(qq[2])*int32(cc[2]) + int32(qq[6])*int32(cc[6])
+		s3 += int32(qq[3])*int32(cc[3]) + int32(qq[7])*int32(cc[7])
 	}
 	for ; i < len(q); i++ {
-		s0 += q[i] * float32(c[i])
+		s0 += int32(q[i]) * int32(c[i])
 	}
-	return s0 + s1 + s2 + s3
+	return int64(s0) + int64(s1) + int64(s2) + int64(s3)
+}
+
+// queryWord is one word of the query's sign bits and support tiers.
+type queryWord struct{ sign, t0, t1, t2 uint64 }
+
+// weightedDisagreement is Σ over the query's support of the tier weight (4, 2, 1) of each
+// component whose sign b does not share.
+func weightedDisagreement(b []uint64, qw []queryWord) int {
+	qw = qw[:len(b)]
+	d := 0
+	for i, x := range b {
+		w := &qw[i]
+		off := x ^ w.sign
+		d += 4*bits.OnesCount64(off&w.t0) + 2*bits.OnesCount64(off&w.t1) + bits.OnesCount64(off&w.t2)
+	}
+	return d
+}
+
+// dotSparseInt8 is dotInt8 over the query's support: idx the components, q their values.
+func dotSparseInt8(idx []uint16, q []int16, c []int8) int64 {
+	q = q[:len(idx)]
+	var s0, s1 int32
+	i := 0
+	for ; i+2 <= len(idx); i += 2 {
+		s0 += int32(q[i]) * int32(c[idx[i]])
+		s1 += int32(q[i+1]) * int32(c[idx[i+1]])
+	}
+	if i < len(idx) {
+		s0 += int32(q[i]) * int32(c[idx[i]])
+	}
+	return int64(s0) + int64(s1)
 }

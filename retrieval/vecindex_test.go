@@ -9,11 +9,15 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
+
+	"github.com/lorebase/lorebase/llm/offline"
+	"github.com/lorebase/lorebase/store/storetest"
 )
 
 // nfcorpusDir is BEIR NFCorpus in the shared data (3,633 medical abstracts, 3,237 queries).
@@ -329,4 +333,50 @@ func TestDecodeVector(t *testing.T) {
 	if _, err := decodeVector(b[:len(b)-1], nil); err == nil {
 		t.Fatal("a truncated value was accepted")
 	}
+}
+
+// benchVectorEnv sets BenchmarkVectorScan's organization size (default 100000).
+const benchVectorEnv = "LOREBASE_BENCH_VECTORS"
+
+// BenchmarkVectorScan times the in-process vector leg alone (no database) on one organization:
+// 20,000 offline-embedded chunks of the benchmark corpus, repeated with random sign flips of
+// whole vectors' components up to the size asked (the copies keep the hashed vectors' sparsity
+// and spread), and the benchmark's queries. It reports the Hamming pass and the rescoring
+// together, as a search runs them (GOMAXPROCS goroutines from 32,768 vectors).
+//
+//	LOREBASE_BENCH_VECTORS=1000000 go test ./retrieval -run '^$' -bench VectorScan
+func BenchmarkVectorScan(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv(benchVectorEnv)); err == nil && v > 0 {
+		n = v
+	}
+	c := generateBenchCorpus(20_000, []float64{1})
+	emb := offline.NewEmbedder(storetest.VectorDims)
+	base := embedParallel(b, emb, c.texts)
+	qv := embedParallel(b, emb, c.queryTexts)
+	o := newOrgIndex()
+	o.vecsHeld = true
+	key := vecKey{model: offline.ModelName, dims: storetest.VectorDims}
+	rng := rand.New(rand.NewSource(5))
+	x := make([]float32, key.dims)
+	for i := 0; i < n; i++ {
+		src := base[i%len(base)]
+		copy(x, src)
+		if i >= len(base) {
+			for j := range x {
+				if rng.Intn(2) == 0 {
+					x[j] = -x[j]
+				}
+			}
+		}
+		doc, _ := o.addDoc(docInfo{chunkID: int64(i + 1), config: "english"}, nil)
+		o.addVector(doc, key, x)
+	}
+	vs := o.vecs[key]
+	vs.trim()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		vs.search(o.docs, qv[i%len(qv)], lexFilter{}, 0, vectorRescoreFor(CandidatesFor(benchK)))
+	}
+	b.ReportMetric(float64(vs.bytes())/float64(n), "bytes/vector")
 }
