@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/store/storetest"
@@ -236,6 +237,34 @@ func TestVectorIndexIsExact(t *testing.T) {
 		t.Fatalf("after the feed the index holds %d vectors, want %d", st.Vectors, len(docs)-len(gone)+len(added))
 	}
 	compare("after the feed", deleted)
+	// The metrics report what Stats counts.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(ix)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			name := mf.GetName()
+			for _, l := range m.GetLabel() {
+				name += "/" + l.GetValue()
+			}
+			got[name] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
+		}
+	}
+	st := ix.Stats()
+	for name, want := range map[string]float64{"lorebase_index_ready": 1, "lorebase_index_vectors": float64(st.Vectors),
+		"lorebase_index_chunks": float64(st.Chunks), "lorebase_index_bytes/vectors": float64(st.VectorBytes),
+		"lorebase_index_vector_organizations": 1} {
+		if got[name] != want {
+			t.Errorf("metric %s = %g, want %g", name, got[name], want)
+		}
+	}
+	if got["lorebase_index_searches_total/vector/index"] < float64(2*len(vecs)) {
+		t.Errorf("vector searches from the index: %g, want at least %d", got["lorebase_index_searches_total/vector/index"], 2*len(vecs))
+	}
 	// A chunk whose text is the query is its nearest neighbour.
 	for i := range added {
 		got, err := s.Search(ctx, Query{OrganizationID: org, Embedding: vecs[i], EmbeddingModel: e.emb.Model(), Mode: ModeVector, K: 1})
