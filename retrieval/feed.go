@@ -783,6 +783,9 @@ func (ix *Index) apply(changes []change, docs map[int64]*loadedDoc) {
 				}
 			}
 		}
+		if o.needsDocCompaction() {
+			o.compactDocs()
+		}
 		if o.vecsHeld {
 			after := o.vectorBytes()
 			if total := ix.vecBytes.Add(after - before); total > ix.cfg.MaxVectorBytes {

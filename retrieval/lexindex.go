@@ -196,6 +196,47 @@ func (o *orgIndex) removeChunk(chunkID int64) bool {
 	return true
 }
 
+// needsDocCompaction: deleted chunks hold a quarter of the document slots, and many of them.
+func (o *orgIndex) needsDocCompaction() bool { return o.dead > 1024 && o.dead*4 > len(o.docs) }
+
+// compactDocs renumbers the live documents densely (in their order, so every postings list stays
+// sorted) and rewrites the postings lists and vector slots to the new numbers: deleted chunks
+// then cost nothing until the next deletions. One pass over the organization's postings, under
+// its write lock (the caller holds it).
+func (o *orgIndex) compactDocs() {
+	renum := make([]uint32, len(o.docs))
+	docs := make([]docInfo, 0, len(o.docs)-o.dead)
+	for i := range o.docs {
+		if o.docs[i].deleted {
+			renum[i] = endDoc
+			continue
+		}
+		renum[i] = uint32(len(docs))
+		docs = append(docs, o.docs[i])
+	}
+	for _, p := range o.lists {
+		var n postings
+		for i, d := range p.docs {
+			if nd := renum[d]; nd != endDoc {
+				n.add(nd, p.tfs[i], docs[nd].docLen)
+			}
+		}
+		*p = n
+	}
+	for _, vs := range o.vecs {
+		for s, d := range vs.docs {
+			if d != deadSlot {
+				vs.docs[s] = renum[d]
+			}
+		}
+	}
+	for id, d := range o.byChunk {
+		o.byChunk[id] = renum[d]
+	}
+	o.docs, o.dead = docs, 0
+	o.rewrites++
+}
+
 // compact rewrites a list without its tombstones.
 func (o *orgIndex) compact(p *postings) {
 	o.rewrites++

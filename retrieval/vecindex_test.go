@@ -237,6 +237,31 @@ func TestVectorIndexIsExact(t *testing.T) {
 		t.Fatalf("after the feed the index holds %d vectors, want %d", st.Vectors, len(docs)-len(gone)+len(added))
 	}
 	compare("after the feed", deleted)
+	// Deleting a third of the organization compacted its document slots, and BM25 from the
+	// renumbered index is still SQL's.
+	if st := ix.Stats(); st.Tombstones != 0 {
+		t.Fatalf("%d tombstones left after deleting a third of the chunks", st.Tombstones)
+	}
+	sqlOnly, err := New(e.db.Pool, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, text := range queries[:40] {
+		q := Query{OrganizationID: org, Text: text, Language: "en", Mode: ModeLexical, K: 10}
+		indexed := indexedSearches.Load()
+		got, err := s.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if indexedSearches.Load() == indexed {
+			t.Fatalf("lexical query %d was not answered from the index", i)
+		}
+		want, err := sqlOnly.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameRanking(t, "lexical after compaction: "+text, want, got)
+	}
 	// The metrics report what Stats counts.
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(ix)
