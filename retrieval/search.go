@@ -50,18 +50,18 @@ type DB interface {
 
 // Config tunes the Searcher; zero values take the defaults.
 type Config struct {
-	Candidates    int           // per retriever; default CandidatesFor(K)
-	Fusion        string        // FusionConvex (default) or FusionRRF
-	LexicalWeight float64       // weight of the BM25 list; default LexicalWeightDefault
-	VectorWeight  float64       // weight of the vector list; default VectorWeightDefault
-	RRFK          float64       // FusionRRF only; default RRFKDefault
-	EFSearch      int           // hnsw.ef_search (pgvector path); default EFSearchDefault
+	Candidates    int     // per retriever; default CandidatesFor(K)
+	Fusion        string  // FusionConvex (default) or FusionRRF
+	LexicalWeight float64 // weight of the BM25 list; default LexicalWeightDefault
+	VectorWeight  float64 // weight of the vector list; default VectorWeightDefault
+	RRFK          float64 // FusionRRF only; default RRFKDefault
+	EFSearch      int     // hnsw.ef_search (pgvector path); default EFSearchDefault
 	// VectorShortlist is how many of an organization's vectors survive the in-process vector
 	// leg's first (sign-bit) pass to be rescored with their int8 components; default
 	// VectorShortlistFor(n).
 	VectorShortlist int
-	K1, B         float64       // BM25; default BM25K1Default, BM25BDefault
-	StatsTTL      time.Duration // per-organization BM25 statistics cache; default StatsTTLDefault, < 0 disables
+	K1, B           float64       // BM25; default BM25K1Default, BM25BDefault
+	StatsTTL        time.Duration // per-organization BM25 statistics cache; default StatsTTLDefault, < 0 disables
 	// Index, when set and caught up (Index.Ready), answers the lexical leg in process and the
 	// legs run in parallel over one round trip; the DB must then be a *pgxpool.Pool. Without
 	// it, or while it is behind, BM25 runs in SQL.
