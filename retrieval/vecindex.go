@@ -30,11 +30,12 @@ import (
 
 // Vector-leg defaults.
 const (
-	// VectorShortlistMin and VectorShortlistDivisor size the first pass's survivors:
-	// max(VectorShortlistMin, n/VectorShortlistDivisor) of an organization's n vectors are
-	// rescored with their int8 components.
+	// VectorShortlistMin, VectorShortlistDivisor and VectorShortlistMax size the first pass's
+	// survivors: n/VectorShortlistDivisor of an organization's n vectors, within the bounds, are
+	// rescored with their int8 components (the bound caps the cost past 500k vectors).
 	VectorShortlistMin     = 2000
-	VectorShortlistDivisor = 16
+	VectorShortlistDivisor = 8
+	VectorShortlistMax     = 65536
 	// MaxVectorBytesDefault bounds the memory of the vectors an Index holds (about 450 bytes a
 	// chunk at 384 dimensions, 1.8 KB at 1536): organizations beyond it search through pgvector.
 	MaxVectorBytesDefault = 2 << 30
@@ -46,7 +47,9 @@ const (
 )
 
 // VectorShortlistFor is how many of n vectors survive the first pass.
-func VectorShortlistFor(n int) int { return max(VectorShortlistMin, n/VectorShortlistDivisor) }
+func VectorShortlistFor(n int) int {
+	return max(VectorShortlistMin, min(VectorShortlistMax, n/VectorShortlistDivisor))
+}
 
 // vectorRescoreFor is how many int8-ranked candidates get their exact similarity from the
 // database for a list of limit: enough margin that the int8 rounding (about 1e-3 of cosine)
@@ -95,23 +98,30 @@ func (v *vecSet) add(doc uint32, x []float32) uint32 {
 		norm += float64(c) * float64(c)
 	}
 	scale := float32(maxAbs / 127)
-	inv := float32(0)
+	invNorm := float32(0)
 	if norm > 0 {
-		inv = float32(1 / math.Sqrt(norm))
+		invNorm = float32(1 / math.Sqrt(norm))
 	}
 	v.scale = append(v.scale, scale)
-	v.invNorm = append(v.invNorm, inv)
+	v.invNorm = append(v.invNorm, invNorm)
 	base := len(v.codes)
 	v.codes = slices.Grow(v.codes, v.dims)[:base+v.dims]
 	wbase := len(v.bits)
 	v.bits = slices.Grow(v.bits, v.words)[:wbase+v.words]
 	clear(v.bits[wbase:])
+	inv := float32(0)
+	if scale > 0 {
+		inv = 1 / scale
+	}
+	codes := v.codes[base : base+v.dims]
 	for i, c := range x {
-		q := 0.0
-		if scale > 0 {
-			q = math.Round(float64(c) / float64(scale))
+		q := c * inv // |q| ≤ 127 (up to rounding): round half away from zero, then clamp
+		if q >= 0 {
+			q += 0.5
+		} else {
+			q -= 0.5
 		}
-		v.codes[base+i] = int8(max(-127, min(127, q)))
+		codes[i] = int8(max(-127, min(127, int32(q))))
 		if c > 0 {
 			v.bits[wbase+i/64] |= 1 << (i % 64)
 		}
