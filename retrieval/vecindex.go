@@ -32,10 +32,10 @@ import (
 const (
 	// VectorShortlistMin, VectorShortlistDivisor and VectorShortlistMax size the first pass's
 	// survivors: n/VectorShortlistDivisor of an organization's n vectors, within the bounds, are
-	// rescored with their int8 components (the bound caps the cost past 500k vectors).
+	// rescored with their int8 components (the bound caps the cost past 262k vectors).
 	VectorShortlistMin     = 2000
 	VectorShortlistDivisor = 8
-	VectorShortlistMax     = 65536
+	VectorShortlistMax     = 32768
 	// MaxVectorBytesDefault bounds the memory of the vectors an Index holds (about 450 bytes a
 	// chunk at 384 dimensions, 1.8 KB at 1536): organizations beyond it search through pgvector.
 	MaxVectorBytesDefault = 2 << 30
@@ -239,7 +239,24 @@ func (h *candHeap) offer(c vecCand) {
 // floor is the similarity a candidate must beat once the heap is full.
 func (h *candHeap) full() bool { return len(h.items) >= h.k }
 
-var distPool = sync.Pool{New: func() any { return new([]uint16) }}
+// scratch is a search's reusable memory: the first pass's distances and histograms.
+type scratch struct {
+	dist  []uint16
+	hists [][]int32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// hist returns the i-th histogram of length n, cleared.
+func (sc *scratch) hist(i, n int) []int32 {
+	for len(sc.hists) <= i {
+		sc.hists = append(sc.hists, nil)
+	}
+	h := slices.Grow(sc.hists[i][:0], n)[:n]
+	clear(h)
+	sc.hists[i] = h
+	return h
+}
 
 // excluded is the first-pass distance of slots a search must not return.
 const excluded = math.MaxUint16
@@ -286,17 +303,17 @@ func (v *vecSet) search(docs []docInfo, q []float32, f lexFilter, shortlist, kee
 		}
 	}
 	filtered := f.assistant != [16]byte{} || f.qaOnly || f.textOnly
-	dp := distPool.Get().(*[]uint16)
-	defer distPool.Put(dp)
-	dist := slices.Grow((*dp)[:0], n)[:n]
-	*dp = dist
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	dist := slices.Grow(sc.dist[:0], n)[:n]
+	sc.dist = dist
 	histLen := 7*v.dims + 2
-	hist := make([]int, histLen)
+	hist := sc.hist(0, histLen)
 	qw := make([]queryWord, v.words)
 	for i := range qw {
 		qw[i] = queryWord{sign: qbits[i], t0: tiers[0][i], t1: tiers[1][i], t2: tiers[2][i]}
 	}
-	pass := func(lo, hi int, h []int) {
+	pass := func(lo, hi int, h []int32) {
 		w := v.words
 		for s := lo; s < hi; s++ {
 			doc := v.docs[s]
@@ -314,10 +331,10 @@ func (v *vecSet) search(docs []docInfo, q []float32, f lexFilter, shortlist, kee
 		pass(0, n, hist)
 	} else {
 		var wg sync.WaitGroup
-		hs := make([][]int, procs)
+		hs := make([][]int32, procs)
 		step := (n + procs - 1) / procs
 		for p := range procs {
-			hs[p] = make([]int, histLen)
+			hs[p] = sc.hist(p+1, histLen)
 			lo, hi := p*step, min(n, (p+1)*step)
 			if lo >= hi {
 				continue
@@ -340,7 +357,7 @@ func (v *vecSet) search(docs []docInfo, q []float32, f lexFilter, shortlist, kee
 	want = max(want, keep)
 	cut, acc := len(hist)-1, 0
 	for d, c := range hist {
-		acc += c
+		acc += int(c)
 		if acc >= want {
 			cut = d
 			break
