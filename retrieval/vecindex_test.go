@@ -17,6 +17,7 @@ import (
 	"github.com/pgvector/pgvector-go"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/store/storetest"
 )
@@ -95,7 +96,7 @@ ORDER BY (embedding::vector(384)) <=> ($1::vector(384)), id LIMIT $6`,
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Result, error) {
 		var res Result
-		err := r.Scan(&res.ChunkID, &res.VectorScore)
+		err := r.Scan(&res.ID, &res.VectorScore)
 		return res, err
 	})
 	if err != nil {
@@ -114,7 +115,7 @@ func sameVectorRanking(t *testing.T, label string, want, got []Result) {
 	for j := range want {
 		if math.Abs(want[j].VectorScore-got[j].VectorScore) > 1e-9 {
 			t.Fatalf("%s rank %d: chunk %d similarity %.9f, want chunk %d %.9f", label, j+1,
-				got[j].ChunkID, got[j].VectorScore, want[j].ChunkID, want[j].VectorScore)
+				got[j].ID, got[j].VectorScore, want[j].ID, want[j].VectorScore)
 		}
 	}
 	if len(want) == 0 {
@@ -123,11 +124,11 @@ func sameVectorRanking(t *testing.T, label string, want, got []Result) {
 	last := want[len(want)-1].VectorScore
 	ids := map[int64]bool{}
 	for _, r := range got {
-		ids[r.ChunkID] = true
+		ids[r.ID] = true
 	}
 	for j, r := range want {
-		if r.VectorScore > last+1e-9 && !ids[r.ChunkID] {
-			t.Fatalf("%s rank %d: chunk %d (%.9f) missing", label, j+1, r.ChunkID, r.VectorScore)
+		if r.VectorScore > last+1e-9 && !ids[r.ID] {
+			t.Fatalf("%s rank %d: chunk %d (%.9f) missing", label, j+1, r.ID, r.VectorScore)
 		}
 	}
 }
@@ -147,13 +148,13 @@ func TestVectorIndexIsExact(t *testing.T) {
 	assistant := uuid.New()
 	items := []uuid.UUID{e.item(t, org, "file", "open"), e.item(t, org, "file", "restricted", assistant), e.item(t, org, "file", "other", uuid.New())}
 	rng := rand.New(rand.NewSource(11))
-	var rows []ChunkRow
+	var rows []lorebase.Chunk
 	for i, d := range docs {
-		kind := KindText
+		kind := lorebase.ChunkText
 		if i%5 == 0 {
-			kind = KindQA
+			kind = lorebase.ChunkQA
 		}
-		rows = append(rows, ChunkRow{OrganizationID: org, ItemID: items[rng.Intn(3)], Position: i, Content: d, Language: "en", Kind: kind})
+		rows = append(rows, lorebase.Chunk{OrganizationID: org.String(), ItemID: items[rng.Intn(3)].String(), Position: i, Content: d, Language: "en", Kind: kind})
 	}
 	e.add(t, rows...)
 	ix, err := NewIndex(e.db.Pool, IndexConfig{})
@@ -182,8 +183,8 @@ func TestVectorIndexIsExact(t *testing.T) {
 	filters := []struct {
 		name      string
 		assistant uuid.UUID
-		kinds     []string
-	}{{"any", uuid.Nil, nil}, {"assistant", assistant, nil}, {"qa", uuid.Nil, []string{KindQA}}, {"text+assistant", assistant, []string{KindText}}}
+		kinds     []lorebase.ChunkKind
+	}{{"any", uuid.Nil, nil}, {"assistant", assistant, nil}, {"qa", uuid.Nil, []lorebase.ChunkKind{lorebase.ChunkQA}}, {"text+assistant", assistant, []lorebase.ChunkKind{lorebase.ChunkText}}}
 	compare := func(stage string, deleted map[int64]bool) {
 		t.Helper()
 		for i, v := range vecs {
@@ -199,8 +200,8 @@ func TestVectorIndexIsExact(t *testing.T) {
 				t.Fatalf("%s: query %d was not answered from the in-process vectors", stage, i)
 			}
 			for _, r := range got {
-				if deleted[r.ChunkID] {
-					t.Fatalf("%s: query %d returned deleted chunk %d", stage, i, r.ChunkID)
+				if deleted[r.ID] {
+					t.Fatalf("%s: query %d returned deleted chunk %d", stage, i, r.ID)
 				}
 			}
 			sameVectorRanking(t, stage+" "+f.name+" "+queries[i], exactVector(t, e, q, 10), got)
@@ -221,9 +222,9 @@ func TestVectorIndexIsExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := e.item(t, org, "file", "fresh")
-	var added []ChunkRow
+	var added []lorebase.Chunk
 	for i, q := range queries[:20] {
-		added = append(added, ChunkRow{OrganizationID: org, ItemID: fresh, Position: i, Content: q, Language: "en"})
+		added = append(added, lorebase.Chunk{OrganizationID: org.String(), ItemID: fresh.String(), Position: i, Content: q, Language: "en"})
 	}
 	e.add(t, added...)
 	if err := ix.CatchUp(ctx); err != nil {
@@ -296,7 +297,7 @@ func TestVectorIndexIsExact(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 1 || got[0].ItemID != fresh || got[0].VectorScore < 0.999 {
+		if len(got) != 1 || got[0].ItemID != fresh.String() || got[0].VectorScore < 0.999 {
 			t.Fatalf("query %d: %+v, want the added chunk with its own text", i, got)
 		}
 	}
