@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -434,4 +435,61 @@ func BenchmarkVectorScan(b *testing.B) {
 		vs.search(o.docs, qv[i%len(qv)], lexFilter{}, 0, vectorRescoreFor(CandidatesFor(benchK)))
 	}
 	b.ReportMetric(float64(vs.bytes())/float64(n), "bytes/vector")
+}
+
+// TestVectorIndexDisabled checks the bound's fallback: an Index that holds no vectors
+// (MaxVectorBytes < 0) still answers BM25 in process, and vector searches go to pgvector's HNSW
+// in the same pipeline with the same results as without an index.
+func TestVectorIndexDisabled(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	org := e.org(t)
+	item := e.item(t, org, "file", "x")
+	var rows []lorebase.Chunk
+	for i, text := range []string{"gas cells of a zeppelin", "checking the engines weekly", "mooring masts and ground crews", "hydrogen and helium lift"} {
+		rows = append(rows, lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Position: i, Content: text, Language: "en"})
+	}
+	e.add(t, rows...)
+	ix, err := NewIndex(e.db.Pool, IndexConfig{MaxVectorBytes: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ix.Run(runCtx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitFor(t, 30*time.Second, "index ready", ix.Ready)
+	if st := ix.Stats(); st.Vectors != 0 || st.VectorOrgs != 0 || st.Chunks != 4 {
+		t.Fatalf("stats %+v: want 4 chunks and no vectors", st)
+	}
+	s, err := New(e.db.Pool, Config{Index: ix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{ModeVector, ModeHybrid} {
+		q := Query{OrganizationID: org, Text: "zeppelin lift", Language: "en", Mode: mode, K: 4}
+		v, err := e.emb.Embed(ctx, []string{q.Text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.Embedding, q.EmbeddingModel = v[0], e.emb.Model()
+		fallback := vectorFallbackSearches.Load()
+		got, err := s.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if vectorFallbackSearches.Load() == fallback {
+			t.Fatalf("%s: the vector leg did not run through pgvector", mode)
+		}
+		want := e.search(t, q)
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d results, want %d", mode, len(got), len(want))
+		}
+		for i := range want {
+			if got[i].ID != want[i].ID || math.Abs(got[i].VectorScore-want[i].VectorScore) > 1e-9 {
+				t.Fatalf("%s rank %d: chunk %d (%.9f), want %d (%.9f)", mode, i+1, got[i].ID, got[i].VectorScore, want[i].ID, want[i].VectorScore)
+			}
+		}
+	}
 }
