@@ -37,7 +37,7 @@ const (
 	VectorShortlistDivisor = 8
 	VectorShortlistMax     = 32768
 	// MaxVectorBytesDefault bounds the memory of the vectors an Index holds (about 450 bytes a
-	// chunk at 384 dimensions, 1.8 KB at 1536): organizations beyond it search through pgvector.
+	// chunk at 384 dimensions, 1.7 KB at 1536): organizations beyond it search through pgvector.
 	MaxVectorBytesDefault = 2 << 30
 	// vectorParallelMin is the organization size from which the first pass is spread over
 	// GOMAXPROCS goroutines.
