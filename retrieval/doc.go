@@ -1,5 +1,5 @@
 // Package retrieval finds the chunks that answer a question: lexical BM25 over an inverted index
-// kept in PostgreSQL, vector kNN over pgvector's HNSW index, and a fusion of both (weighted convex
+// kept in PostgreSQL, vector kNN over the stored embeddings, and a fusion of both (weighted convex
 // combination of normalised scores by default, reciprocal rank fusion on request).
 //
 // Writing: [Indexer] copies chunks into the chunks table; triggers from
@@ -9,10 +9,13 @@
 //
 // Reading with an [Index] (Config.Index; lorebase serve, dev and eval run one per process): the
 // lexical list comes from the in-process block-max index, exact BM25 over the same postings,
-// kept current from the chunk_changes feed (migration 005). The query is stemmed by
-// PostgreSQL in the same pipeline as the kNN, flushed first, so BM25 is scored in process while
-// the server runs the kNN: one round trip for both legs. While the index is building or behind,
-// the SQL path below runs instead.
+// and the vector list from the index's quantized copy of the organization's vectors (a
+// sign-agreement pass, an int8 rescoring, then pgvector's exact cosine for the best few in
+// SQL), both kept current from the chunk_changes feed (migrations 005 and 012). The query's
+// stemming is sent first; while PostgreSQL stems, the replica runs the vector passes and sends
+// the rescoring, then scores BM25 in process: one round trip for both legs. While the index is
+// building or behind, the SQL path below runs instead; organizations whose vectors the index
+// does not hold (IndexConfig.MaxVectorBytes) search vectors through HNSW in the same pipeline.
 //
 // Reading without one: [Searcher] sends both retrievers in one pipelined batch (one round trip, one implicit
 // read-only transaction), each bounded to [CandidatesFor](K) candidates, fuses them and loads the

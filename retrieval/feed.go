@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -38,7 +39,12 @@ type IndexConfig struct {
 	Poll      time.Duration
 	MaxLag    time.Duration
 	Retention time.Duration
-	Logger    *slog.Logger
+	// MaxVectorBytes bounds the memory of the vectors the index holds for the in-process
+	// vector leg (default MaxVectorBytesDefault; negative: hold none, pgvector answers every
+	// vector search). Organizations are admitted smallest first at the build; one whose growth
+	// would pass the bound later is dropped to pgvector until the next build.
+	MaxVectorBytes int64
+	Logger         *slog.Logger
 }
 
 // Index is the in-process lexical index of one replica: every organization's postings in
@@ -67,6 +73,8 @@ type Index struct {
 	// figures
 	buildTime  atomic.Int64 // nanoseconds of the last build
 	applyCount atomic.Int64 // changes applied since start
+	vecBytes   atomic.Int64 // heap of the held vectors
+	position   atomic.Int64 // the feed's horizon (an xid) after the last read
 }
 
 type horizonMark struct {
@@ -82,6 +90,7 @@ func NewIndex(pool *pgxpool.Pool, cfg IndexConfig) (*Index, error) {
 	cfg.Poll = cmp.Or(cfg.Poll, IndexPollDefault)
 	cfg.MaxLag = cmp.Or(cfg.MaxLag, IndexMaxLagDefault)
 	cfg.Retention = cmp.Or(cfg.Retention, IndexRetentionDefault)
+	cfg.MaxVectorBytes = cmp.Or(cfg.MaxVectorBytes, MaxVectorBytesDefault)
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -110,6 +119,10 @@ type IndexStats struct {
 	Chunks        int64
 	Postings      int64
 	Bytes         int64 // estimate of the heap the postings, blocks and documents take
+	Vectors       int64 // live vectors held for the in-process vector leg
+	VectorBytes   int64 // their heap (sign bits, int8 codes, scales, slots, tombstones)
+	VectorOrgs    int   // organizations whose vectors are held
+	Tombstones    int64 // deleted chunks still in documents' slots (compacted when many)
 	BuildTime     time.Duration
 	Applied       int64 // changes applied from the feed since the build
 }
@@ -135,6 +148,14 @@ func (ix *Index) Stats() IndexStats {
 			s.Bytes += 96 + int64(cap(o.docs[i].terms))*4 + int64(len(o.docs[i].assistants))*16
 		}
 		s.Bytes += int64(len(o.dict))*48 + int64(len(o.byChunk))*24
+		s.Tombstones += int64(o.dead)
+		if o.vecsHeld {
+			s.VectorOrgs++
+		}
+		for _, vs := range o.vecs {
+			s.Vectors += int64(vs.len() - vs.dead)
+			s.VectorBytes += vs.bytes()
+		}
 		o.mu.RUnlock()
 	}
 	return s
@@ -249,6 +270,11 @@ WHERE s.chunk_id = ANY ($1::bigint[])`
 	feedTermsSQL  = `SELECT chunk_id, term, tf FROM chunk_terms WHERE chunk_id = ANY ($1::bigint[]) ORDER BY chunk_id, term`
 	pruneSQL      = `DELETE FROM chunk_changes WHERE xid < $1::text::xid8`
 	feedMaxSeqSQL = `SELECT organization_id, max(seq) FROM chunk_changes GROUP BY organization_id`
+	// Vectors: what each organization's would take, then those of the admitted ones. Binary
+	// results: the vector is decoded from pgvector's wire format without an allocation a row.
+	buildVectorSizesSQL = `SELECT organization_id, sum(embedding_dims)::bigint, count(*) FROM chunks WHERE embedding_dims > 0 GROUP BY organization_id`
+	buildVectorsSQL     = `SELECT organization_id, id, embedding_model, embedding FROM chunks WHERE embedding_dims > 0 AND organization_id = ANY ($1::uuid[])`
+	feedVectorsSQL      = `SELECT id, embedding_model, embedding FROM chunks WHERE id = ANY ($1::bigint[]) AND embedding_dims > 0`
 	// latestSeqSQL is sent with every indexed search (see candidatesIndexed).
 	latestSeqSQL = `SELECT coalesce(max(seq), 0) FROM chunk_changes WHERE organization_id = $1::uuid`
 )
@@ -365,6 +391,10 @@ func (ix *Index) build(ctx context.Context) error {
 			}
 		}
 	}
+	vecBytes, err := ix.buildVectors(ctx, tx, orgs)
+	if err != nil {
+		return fmt.Errorf("lexical index build: %w", err)
+	}
 	// Each organization's latest feed row in this snapshot: searches compare it with the
 	// database's to know whether this replica has applied their organization's last commit.
 	rows, err = tx.Query(ctx, feedMaxSeqSQL)
@@ -376,6 +406,7 @@ func (ix *Index) build(ctx context.Context) error {
 		o := orgs[orgID]
 		if o == nil {
 			o = newOrgIndex() // every chunk deleted
+			o.vecsHeld = ix.cfg.MaxVectorBytes > 0
 			orgs[orgID] = o
 		}
 		o.seq = maxSeq
@@ -409,6 +440,8 @@ func (ix *Index) build(ctx context.Context) error {
 	ix.mu.Lock()
 	ix.orgs = orgs
 	ix.mu.Unlock()
+	ix.vecBytes.Store(vecBytes)
+	ix.position.Store(int64(horizon))
 	ix.horizon, ix.applied = horizon, applied
 	ix.marks = append(ix.marks[:0], horizonMark{at: time.Now(), horizon: horizon})
 	ix.buildTime.Store(int64(time.Since(start)))
@@ -416,8 +449,116 @@ func (ix *Index) build(ctx context.Context) error {
 	ix.built.Store(true)
 	st := ix.Stats()
 	ix.log.Info("lexical index built", slog.Int("organizations", st.Organizations), slog.Int64("chunks", st.Chunks),
-		slog.Int64("postings", st.Postings), slog.Int64("bytes", st.Bytes), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
+		slog.Int64("postings", st.Postings), slog.Int64("bytes", st.Bytes), slog.Int64("vectors", st.Vectors),
+		slog.Int64("vector_bytes", st.VectorBytes), slog.Int("vector_organizations", st.VectorOrgs),
+		slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 	return nil
+}
+
+// buildVectors loads the vectors of the organizations that fit in MaxVectorBytes, smallest
+// first, into orgs (built from the same snapshot), and returns their heap.
+func (ix *Index) buildVectors(ctx context.Context, tx pgx.Tx, orgs map[uuid.UUID]*orgIndex) (int64, error) {
+	if ix.cfg.MaxVectorBytes <= 0 {
+		return 0, nil
+	}
+	type size struct {
+		org   uuid.UUID
+		bytes int64
+	}
+	var sizes []size
+	var (
+		orgID      uuid.UUID
+		dims, cnt  int64
+		admitted   []uuid.UUID
+		total      int64
+		notHeldLog []string
+	)
+	rows, err := tx.Query(ctx, buildVectorSizesSQL)
+	if err != nil {
+		return 0, err
+	}
+	_, err = pgx.ForEachRow(rows, []any{&orgID, &dims, &cnt}, func() error {
+		// slotBytes per vector of the average dimension, plus the slices' growth slack.
+		sizes = append(sizes, size{orgID, cnt*slotBytes(int(dims/max(cnt, 1))) + cnt*16})
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	slices.SortFunc(sizes, func(a, b size) int { return cmp.Compare(a.bytes, b.bytes) })
+	held := map[uuid.UUID]bool{}
+	for _, sz := range sizes {
+		if total+sz.bytes > ix.cfg.MaxVectorBytes {
+			notHeldLog = append(notHeldLog, sz.org.String())
+			continue
+		}
+		total += sz.bytes
+		held[sz.org] = true
+		admitted = append(admitted, sz.org)
+	}
+	hasVectors := make(map[uuid.UUID]bool, len(sizes))
+	for _, sz := range sizes {
+		hasVectors[sz.org] = true
+	}
+	for id, o := range orgs {
+		o.vecsHeld = held[id] || !hasVectors[id]
+	}
+	if len(notHeldLog) > 0 {
+		ix.log.Warn("vector index: organizations beyond the memory bound search through pgvector",
+			slog.Int64("max_vector_bytes", ix.cfg.MaxVectorBytes), slog.Any("organizations", notHeldLog))
+	}
+	if len(admitted) == 0 {
+		return 0, nil
+	}
+	rows, err = tx.Query(ctx, buildVectorsSQL, admitted)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var (
+		chunkID int64
+		model   string
+		buf     []float32
+		o       *orgIndex
+		last    uuid.UUID
+		keys    = map[vecKey]vecKey{} // interned model names
+	)
+	for rows.Next() {
+		if err := rows.Scan(&orgID, &chunkID, &model, nil); err != nil {
+			return 0, err
+		}
+		if o == nil || orgID != last {
+			o, last = orgs[orgID], orgID
+		}
+		if o == nil {
+			continue
+		}
+		doc, ok := o.byChunk[chunkID]
+		if !ok {
+			continue
+		}
+		if buf, err = decodeVector(rows.RawValues()[3], buf); err != nil {
+			return 0, fmt.Errorf("chunk %d: %w", chunkID, err)
+		}
+		k := vecKey{model: model, dims: len(buf)}
+		if ik, ok := keys[k]; ok {
+			k = ik
+		} else {
+			keys[k] = k
+		}
+		o.addVector(doc, k, buf)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	var bytes int64
+	for _, o := range orgs {
+		for _, vs := range o.vecs {
+			vs.trim()
+		}
+		bytes += o.vectorBytes()
+	}
+	return bytes, nil
 }
 
 // internConfig shares one string per configuration name among all documents.
@@ -456,6 +597,8 @@ type loadedDoc struct {
 	org   uuid.UUID
 	doc   docInfo
 	terms []chunkTerm
+	vkey  vecKey
+	vec   []float32
 }
 
 // CatchUp reads the change feed once and applies what is new. Run calls it on every
@@ -506,7 +649,7 @@ func (ix *Index) CatchUp(ctx context.Context) error {
 			load = append(load, c.chunk)
 		}
 	}
-	docs, err := loadDocs(ctx, tx, load)
+	docs, err := loadDocs(ctx, tx, load, ix.cfg.MaxVectorBytes > 0)
 	if err != nil {
 		return err
 	}
@@ -523,6 +666,7 @@ func (ix *Index) CatchUp(ctx context.Context) error {
 		}
 	}
 	ix.horizon = horizon
+	ix.position.Store(int64(horizon))
 	if len(ix.marks) == 0 || time.Since(ix.marks[len(ix.marks)-1].at) > time.Minute {
 		ix.marks = append(ix.marks, horizonMark{at: time.Now(), horizon: horizon})
 	}
@@ -531,7 +675,7 @@ func (ix *Index) CatchUp(ctx context.Context) error {
 	return nil
 }
 
-func loadDocs(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]*loadedDoc, error) {
+func loadDocs(ctx context.Context, tx pgx.Tx, ids []int64, withVectors bool) (map[int64]*loadedDoc, error) {
 	out := map[int64]*loadedDoc{}
 	if len(ids) == 0 {
 		return out, nil
@@ -573,7 +717,29 @@ func loadDocs(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]*loadedDoc
 		}
 		return nil
 	})
-	return out, err
+	if err != nil || !withVectors {
+		return out, err
+	}
+	rows, err = tx.Query(ctx, feedVectorsSQL, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var model string
+	for rows.Next() {
+		if err := rows.Scan(&chunkID, &model, nil); err != nil {
+			return nil, err
+		}
+		d := out[chunkID]
+		if d == nil {
+			continue
+		}
+		if d.vec, err = decodeVector(rows.RawValues()[2], nil); err != nil {
+			return nil, fmt.Errorf("chunk %d: %w", chunkID, err)
+		}
+		d.vkey = vecKey{model: model, dims: len(d.vec)}
+	}
+	return out, rows.Err()
 }
 
 // apply runs the changes in feed order, holding each touched organization's lock once.
@@ -594,10 +760,12 @@ func (ix *Index) apply(changes []change, docs map[int64]*loadedDoc) {
 		o := ix.orgs[orgID]
 		if o == nil {
 			o = newOrgIndex()
+			o.vecsHeld = ix.cfg.MaxVectorBytes > 0
 			ix.orgs[orgID] = o
 		}
 		ix.mu.Unlock()
 		o.mu.Lock()
+		before := o.vectorBytes()
 		for _, c := range byOrg[orgID] {
 			o.seq = max(o.seq, c.seq)
 			switch c.op {
@@ -609,8 +777,22 @@ func (ix *Index) apply(changes []change, docs map[int64]*loadedDoc) {
 			case 'i':
 				// Absent from the snapshot: deleted since, and its 'd' row is in this batch.
 				if d := docs[c.chunk]; d != nil && d.org == orgID {
-					o.addDoc(d.doc, d.terms)
+					if doc, ok := o.addDoc(d.doc, d.terms); ok && o.vecsHeld && d.vec != nil {
+						o.addVector(doc, d.vkey, d.vec)
+					}
 				}
+			}
+		}
+		if o.needsDocCompaction() {
+			o.compactDocs()
+		}
+		if o.vecsHeld {
+			after := o.vectorBytes()
+			if total := ix.vecBytes.Add(after - before); total > ix.cfg.MaxVectorBytes {
+				o.dropVectors()
+				ix.vecBytes.Add(-after)
+				ix.log.Warn("vector index: memory bound reached; the organization searches through pgvector until the next build",
+					slog.String("organization", orgID.String()), slog.Int64("max_vector_bytes", ix.cfg.MaxVectorBytes))
 			}
 		}
 		o.mu.Unlock()

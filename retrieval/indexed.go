@@ -29,31 +29,42 @@ const (
 	stmtLatest   = "lorebase_retrieval_latest_seq"
 	stmtSettings = "lorebase_retrieval_vector_settings"
 	stmtVector   = "lorebase_retrieval_vector_"
+	stmtRescore  = "lorebase_retrieval_rescore_"
 )
 
 // indexedSearches counts searches whose lexical list came from the in-process index;
-// behindSearches those that found the index behind their organization's last commit.
-var indexedSearches, behindSearches atomic.Int64
+// behindSearches those that found the index behind their organization's last commit;
+// vectorLocalSearches those whose vector list came from the in-process vectors (rescored in
+// SQL), vectorFallbackSearches those whose vector list pgvector's HNSW answered instead (index
+// behind, or the organization's vectors not held).
+var indexedSearches, behindSearches, vectorLocalSearches, vectorFallbackSearches atomic.Int64
 
-// candidatesIndexed runs both legs over one connection in one round trip, in parallel: the
-// pipeline sends the stemming statement, a Flush, then the vector scan settings and the kNN
-// statement, and one Sync. The server answers the stemming at once (the Flush), and the lexical
-// list is scored in process from the index while the server runs the kNN.
+// candidatesIndexed runs both legs over one connection in one round trip, in parallel with the
+// server: the pipeline first sends the organization's latest change seq and the stemming
+// statement with a Flush; while the server answers them, the vector leg ranks the organization's
+// in-process vectors (sign-bit Hamming pass, int8 rescoring) and sends the best ids to be scored
+// exactly by pgvector's cosine, then one Sync. The lexical list is scored in process from the
+// stemmed terms. When the organization's vectors are not held, the pgvector HNSW statement is
+// sent instead of the rescoring.
 //
-// The organization's latest chunk_changes seq comes back with the stemming: when this replica
-// has not applied it yet (a search right after an ingestion committed, within the feed's few
-// milliseconds), the lexical list comes from SQL BM25 instead, so a caller that saw its item
-// ready also finds its chunks.
-func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix *Index, q Query, limit int, runVector bool) (lp lexPass, vec []scored, err error) {
+// When this replica has not applied the organization's latest change yet (a search right after
+// an ingestion committed, within the feed's few milliseconds), both lists come from SQL instead
+// (BM25 and HNSW), so a caller that saw its item ready also finds its chunks.
+func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix *Index, q Query, limit int, runLexical, runVector bool) (lp lexPass, vec []scored, err error) {
 	o := ix.org(q.OrganizationID)
 	var applied int64
 	var configs []string
+	vecLocal := runVector && ix.cfg.MaxVectorBytes > 0 // no organization yet: nothing to find, and a first commit makes it behind
 	if o != nil {
 		o.mu.RLock()
 		applied = o.seq
-		configs = queryConfigs(q.Language, o.configList())
+		if runLexical {
+			configs = queryConfigs(q.Language, o.configList())
+		}
+		vecLocal = runVector && o.vecsHeld
 		o.mu.RUnlock()
 	}
+	stemming := runLexical && o != nil
 	c, err := pool.Acquire(ctx)
 	if err != nil {
 		return lexPass{}, nil, err
@@ -65,16 +76,22 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 		}
 	}()
 	conn := c.Conn()
-	stem, err := conn.Prepare(ctx, stmtStem, stemSQL)
-	if err != nil {
-		return lexPass{}, nil, fmt.Errorf("bm25 search: %w", err)
-	}
 	latest, err := conn.Prepare(ctx, stmtLatest, latestSeqSQL)
 	if err != nil {
 		return lexPass{}, nil, fmt.Errorf("bm25 search: %w", err)
 	}
-	var settings, knn *pgconn.StatementDescription
-	if runVector {
+	var stem, settings, knn, rescore *pgconn.StatementDescription
+	if stemming {
+		if stem, err = conn.Prepare(ctx, stmtStem, stemSQL); err != nil {
+			return lexPass{}, nil, fmt.Errorf("bm25 search: %w", err)
+		}
+	}
+	switch {
+	case vecLocal:
+		if rescore, err = conn.Prepare(ctx, stmtRescore+strconv.Itoa(q.Dims), rescoreSQL(q.Dims)); err != nil {
+			return lexPass{}, nil, fmt.Errorf("vector search: %w", err)
+		}
+	case runVector:
 		if settings, err = conn.Prepare(ctx, stmtSettings, setVectorScanSQL); err != nil {
 			return lexPass{}, nil, fmt.Errorf("configure vector scan: %w", err)
 		}
@@ -93,11 +110,29 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 		}
 	}()
 	p.SendQueryStatement(latest, [][]byte{[]byte(q.OrganizationID.String())}, nil, nil)
-	if o != nil {
+	if stemming {
 		p.SendQueryStatement(stem, [][]byte{[]byte(strings.Join(configs, ",")), []byte(PrepareText(q.Text, q.Language))}, nil, nil)
 	}
 	p.SendFlushRequest()
-	if runVector {
+	if err := p.Flush(); err != nil {
+		return lexPass{}, nil, err
+	}
+	// The vector leg, while the server stems.
+	vecSeq := applied
+	var vecIDs []int64
+	if vecLocal && o != nil {
+		o.mu.RLock()
+		vecSeq = o.seq
+		if vs := o.vecs[vecKey{model: q.EmbeddingModel, dims: q.Dims}]; vs != nil && o.vecsHeld {
+			vecIDs = vs.search(o.docs, q.Embedding, newLexFilter(q), s.cfg.VectorShortlist, vectorRescoreFor(limit))
+		}
+		o.mu.RUnlock()
+	}
+	rescoring := vecLocal && len(vecIDs) > 0
+	switch {
+	case rescoring:
+		p.SendQueryStatement(rescore, rescoreParams(q, vecIDs), nil, nil)
+	case runVector && !vecLocal:
 		p.SendQueryStatement(settings, [][]byte{[]byte(strconv.Itoa(max(s.cfg.EFSearch, limit)))}, nil, nil)
 		p.SendQueryStatement(knn, vectorParams(q, limit), nil, nil)
 	}
@@ -115,8 +150,8 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 			return lexPass{}, nil, fmt.Errorf("bm25 search: %w", err)
 		}
 	}
-	behind := dbSeq > applied
-	if o != nil {
+	behind := dbSeq > applied || (vecLocal && dbSeq > vecSeq)
+	if stemming {
 		terms, err := readTexts(p)
 		if err != nil {
 			return lexPass{}, nil, fmt.Errorf("bm25 search: %w", err)
@@ -130,14 +165,16 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 				lp.query, lp.org = unitTerms(terms), o
 			}
 			o.mu.RUnlock()
-			if !behind {
-				indexedSearches.Add(1)
-			}
 		}
-	} else if !behind {
-		indexedSearches.Add(1) // no chunk in the organization, and none committed since
 	}
-	if runVector {
+	switch {
+	case rescoring:
+		if vec, err = readVectorText(p); err != nil {
+			return lexPass{}, nil, fmt.Errorf("vector search: %w", err)
+		}
+		sortScored(vec)
+		vec = vec[:min(limit, len(vec))]
+	case runVector && !vecLocal:
 		if _, err := readTexts(p); err != nil {
 			return lexPass{}, nil, fmt.Errorf("configure vector scan: %w", err)
 		}
@@ -158,12 +195,21 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 	}
 	if behind {
 		behindSearches.Add(1)
-		ix.wake()
-		c.Release() // the SQL statement takes its own connection
-		released = true
-		if lp, _, err = s.candidatesSQL(ctx, q, limit, true, false); err != nil {
-			return lp, nil, err
+		if runVector {
+			vectorFallbackSearches.Add(1)
 		}
+		ix.wake()
+		c.Release() // the SQL statements take their own connection
+		released = true
+		return s.candidatesSQL(ctx, q, limit, runLexical, runVector)
+	}
+	if runLexical {
+		indexedSearches.Add(1)
+	}
+	if vecLocal {
+		vectorLocalSearches.Add(1)
+	} else if runVector {
+		vectorFallbackSearches.Add(1)
 	}
 	return lp, vec, nil
 }
@@ -244,4 +290,19 @@ func vectorParams(q Query, limit int) [][]byte {
 	}
 	return [][]byte{v, []byte(q.OrganizationID.String()), []byte(q.EmbeddingModel), assistant,
 		[]byte("{" + strings.Join(kindsParam(q.Kinds), ",") + "}"), []byte(strconv.Itoa(limit))}
+}
+
+// rescoreParams are vectorParams with the candidate ids in place of the limit.
+func rescoreParams(q Query, ids []int64) [][]byte {
+	p := vectorParams(q, 0)
+	b := make([]byte, 0, len(ids)*8+2)
+	b = append(b, '{')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	p[5] = append(b, '}')
+	return p
 }

@@ -63,6 +63,8 @@ type docInfo struct {
 	assistants []uuid.UUID
 	terms      []uint32 // term ids, to maintain df and tombstones when the chunk goes
 	config     string
+	vset       *vecSet // the chunk's vector, when the index holds it
+	vslot      uint32
 }
 
 // orgIndex is one organization's lexical index. Searches hold mu for reading; the change feed
@@ -79,10 +81,46 @@ type orgIndex struct {
 	dead     int
 	rewrites int   // lists rewritten without their tombstones
 	seq      int64 // the largest chunk_changes seq of the organization applied (or in the build's snapshot)
+	// vecs holds the organization's vectors by model and dimension when vecsHeld; otherwise
+	// (vectors disabled, or beyond the Index's memory bound) the vector leg runs in pgvector.
+	vecs     map[vecKey]*vecSet
+	vecsHeld bool
 }
 
 func newOrgIndex() *orgIndex {
-	return &orgIndex{dict: map[string]uint32{}, byChunk: map[int64]uint32{}, configs: map[string]int64{}}
+	return &orgIndex{dict: map[string]uint32{}, byChunk: map[int64]uint32{}, configs: map[string]int64{}, vecs: map[vecKey]*vecSet{}}
+}
+
+// addVector stores a chunk's vector with its document. The caller holds mu for writing.
+func (o *orgIndex) addVector(doc uint32, key vecKey, x []float32) {
+	d := &o.docs[doc]
+	if d.vset != nil || len(x) != key.dims || key.dims == 0 {
+		return
+	}
+	vs := o.vecs[key]
+	if vs == nil {
+		vs = newVecSet(key.dims)
+		o.vecs[key] = vs
+	}
+	d.vset, d.vslot = vs, vs.add(doc, x)
+}
+
+// vectorBytes is the heap the organization's vectors take.
+func (o *orgIndex) vectorBytes() int64 {
+	var n int64
+	for _, vs := range o.vecs {
+		n += vs.bytes()
+	}
+	return n
+}
+
+// dropVectors stops holding the organization's vectors (searches use pgvector for it).
+func (o *orgIndex) dropVectors() {
+	for i := range o.docs {
+		o.docs[i].vset = nil
+	}
+	o.vecs = map[vecKey]*vecSet{}
+	o.vecsHeld = false
 }
 
 // chunkTerm is one posting as loaded from chunk_terms.
@@ -92,9 +130,9 @@ type chunkTerm struct {
 }
 
 // addDoc appends a chunk; its terms must be distinct. The caller holds mu for writing.
-func (o *orgIndex) addDoc(d docInfo, terms []chunkTerm) {
+func (o *orgIndex) addDoc(d docInfo, terms []chunkTerm) (uint32, bool) {
 	if _, ok := o.byChunk[d.chunkID]; ok {
-		return
+		return 0, false
 	}
 	id := uint32(len(o.docs))
 	d.terms = make([]uint32, 0, len(terms))
@@ -108,6 +146,7 @@ func (o *orgIndex) addDoc(d docInfo, terms []chunkTerm) {
 	o.live++
 	o.totalLen += int64(d.docLen)
 	o.configs[d.config]++
+	return id, true
 }
 
 func (o *orgIndex) termID(term string) uint32 {
@@ -149,7 +188,55 @@ func (o *orgIndex) removeChunk(chunkID int64) bool {
 		}
 	}
 	d.terms, d.assistants = nil, nil
+	if vs := d.vset; vs != nil {
+		vs.remove(d.vslot)
+		d.vset = nil
+		if vs.needsCompaction() {
+			vs.compact(func(doc, slot uint32) { o.docs[doc].vslot = slot })
+		}
+	}
 	return true
+}
+
+// needsDocCompaction: deleted chunks hold a quarter of the document slots, and many of them.
+func (o *orgIndex) needsDocCompaction() bool { return o.dead > 1024 && o.dead*4 > len(o.docs) }
+
+// compactDocs renumbers the live documents densely (in their order, so every postings list stays
+// sorted) and rewrites the postings lists and vector slots to the new numbers: deleted chunks
+// then cost nothing until the next deletions. One pass over the organization's postings, under
+// its write lock (the caller holds it).
+func (o *orgIndex) compactDocs() {
+	renum := make([]uint32, len(o.docs))
+	docs := make([]docInfo, 0, len(o.docs)-o.dead)
+	for i := range o.docs {
+		if o.docs[i].deleted {
+			renum[i] = endDoc
+			continue
+		}
+		renum[i] = uint32(len(docs))
+		docs = append(docs, o.docs[i])
+	}
+	for _, p := range o.lists {
+		var n postings
+		for i, d := range p.docs {
+			if nd := renum[d]; nd != endDoc {
+				n.add(nd, p.tfs[i], docs[nd].docLen)
+			}
+		}
+		*p = n
+	}
+	for _, vs := range o.vecs {
+		for s, d := range vs.docs {
+			if d != deadSlot {
+				vs.docs[s] = renum[d]
+			}
+		}
+	}
+	for id, d := range o.byChunk {
+		o.byChunk[id] = renum[d]
+	}
+	o.docs, o.dead = docs, 0
+	o.rewrites++
 }
 
 // compact rewrites a list without its tombstones.

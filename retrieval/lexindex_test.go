@@ -259,13 +259,38 @@ func TestIndexReplicas(t *testing.T) {
 		}
 		return len(res), behindSearches.Load() == behind && indexedSearches.Load() > indexed
 	}
-	found := func(r replica) bool { n, ok := fromIndex(r); return ok && n > 0 }
-	gone := func(r replica) bool { n, ok := fromIndex(r); return ok && n == 0 }
+	// The vector leg too: the new chunk's own text is its nearest neighbour, found from the
+	// replica's in-process vectors (the seed chunk keeps the list non-empty).
+	const manual = "Zeppelin maintenance: check the gas cells weekly."
+	qv, err := e.emb.Embed(ctx, []string{manual})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vq := Query{OrganizationID: org, Embedding: qv[0], EmbeddingModel: e.emb.Model(), Mode: ModeVector, K: 1}
+	var item uuid.UUID
+	nearest := func(r replica) (isItem, ok bool) {
+		behind, local := behindSearches.Load(), vectorLocalSearches.Load()
+		res, err := r.s.Search(ctx, vq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res) == 1 && res[0].ItemID == item.String(), behindSearches.Load() == behind && vectorLocalSearches.Load() > local
+	}
+	found := func(r replica) bool {
+		n, ok := fromIndex(r)
+		v, vok := nearest(r)
+		return ok && n > 0 && vok && v
+	}
+	gone := func(r replica) bool {
+		n, ok := fromIndex(r)
+		v, vok := nearest(r)
+		return ok && n == 0 && vok && !v
+	}
 	for i, r := range replicas {
 		waitFor(t, 5*time.Second, fmt.Sprintf("replica %d answers from its index", i), func() bool { return gone(r) })
 	}
-	item := e.item(t, org, "file", "manual")
-	e.add(t, lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Content: "Zeppelin maintenance: check the gas cells weekly.", Language: "en"})
+	item = e.item(t, org, "file", "manual")
+	e.add(t, lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Content: manual, Language: "en"})
 	committed := time.Now()
 	for i, r := range replicas {
 		waitFor(t, time.Until(committed.Add(time.Second)), fmt.Sprintf("replica %d finds the new chunk", i), func() bool { return found(r) })

@@ -57,8 +57,12 @@ type Config struct {
 	LexicalWeight float64 // weight of the BM25 list; default LexicalWeightDefault
 	VectorWeight  float64 // weight of the vector list; default VectorWeightDefault
 	RRFK          float64 // FusionRRF only; default RRFKDefault
-	EFSearch      int     // hnsw.ef_search; default EFSearchDefault
-	K1, B         float64 // BM25; default BM25K1Default, BM25BDefault
+	EFSearch      int     // hnsw.ef_search (pgvector path); default EFSearchDefault
+	// VectorShortlist is how many of an organization's vectors survive the in-process vector
+	// leg's first (sign-bit) pass to be rescored with their int8 components; default
+	// VectorShortlistFor(n).
+	VectorShortlist int
+	K1, B           float64 // BM25; default BM25K1Default, BM25BDefault
 	// Pseudo-relevance feedback (RM3) on the lexical leg: FeedbackDocs chunks of the first pass
 	// (default FeedbackDocsDefault; < 0 disables), FeedbackTerms expansion terms (default
 	// FeedbackTermsDefault), FeedbackWeight the original query's share (default
@@ -149,6 +153,8 @@ func New(db DB, cfg Config) (*Searcher, error) {
 		return nil, fmt.Errorf("%w: fusion parameters must be positive", lorebase.ErrInvalid)
 	case cfg.EFSearch < 1 || cfg.EFSearch > 1000: // pgvector's range
 		return nil, fmt.Errorf("%w: ef_search %d outside 1..1000", lorebase.ErrInvalid, cfg.EFSearch)
+	case cfg.VectorShortlist < 0:
+		return nil, fmt.Errorf("%w: vector shortlist %d", lorebase.ErrInvalid, cfg.VectorShortlist)
 	case cfg.K1 < 0 || cfg.B < 0 || cfg.B > 1:
 		return nil, fmt.Errorf("%w: BM25 k1 %g, b %g", lorebase.ErrInvalid, cfg.K1, cfg.B)
 	case cfg.FeedbackDocs > CandidatesMax || cfg.FeedbackTerms < 1 || cfg.FeedbackTerms > 1000 ||
@@ -179,8 +185,8 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Result, error) {
 		vec []scored
 		err error
 	)
-	if pool, ok := s.db.(*pgxpool.Pool); ok && runLexical && s.cfg.Index.Ready() {
-		if lp, vec, err = s.candidatesIndexed(ctx, pool, s.cfg.Index, q, limit, runVector); err != nil {
+	if pool, ok := s.db.(*pgxpool.Pool); ok && s.cfg.Index.Ready() {
+		if lp, vec, err = s.candidatesIndexed(ctx, pool, s.cfg.Index, q, limit, runLexical, runVector); err != nil {
 			return nil, err
 		}
 	} else {

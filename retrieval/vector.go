@@ -50,7 +50,33 @@ WITH nn AS MATERIALIZED (
 )
 SELECT id, 1 - distance FROM nn ORDER BY distance, id`
 
-var vectorSQLs sync.Map // dims → query text
+// rescoreSQLTemplate scores the in-process vector leg's candidates exactly: the cosine
+// similarity pgvector computes from the stored vectors, as in vectorSQLTemplate, with the same
+// filters (the index applied them already; these make the list consistent with the snapshot).
+//
+//	$1 query vector, $2 organization, $3 model, $4 assistant (NULL = any),
+//	$5 kinds (empty = any), $6 candidate chunk ids.
+const rescoreSQLTemplate = `
+SELECT c.id, 1 - ((c.embedding::vector({D})) <=> ($1::vector({D})))
+FROM chunks c
+WHERE c.id = ANY ($6::bigint[])
+  AND c.embedding_dims = {D}
+  AND c.organization_id = $2
+  AND c.embedding_model = $3
+  AND ($4::uuid IS NULL OR c.assistant_ids = '{}' OR $4::uuid = ANY (c.assistant_ids))
+  AND (cardinality($5::text[]) = 0 OR c.kind = ANY ($5::text[]))`
+
+var vectorSQLs, rescoreSQLs sync.Map // dims → query text
+
+// rescoreSQL returns the rescoring query for a dimension already validated to 1..MaxDims.
+func rescoreSQL(dims int) string {
+	if q, ok := rescoreSQLs.Load(dims); ok {
+		return q.(string)
+	}
+	q := strings.ReplaceAll(rescoreSQLTemplate, "{D}", strconv.Itoa(dims))
+	rescoreSQLs.Store(dims, q)
+	return q
+}
 
 // vectorSQL returns the kNN query for a dimension already validated to 1..MaxDims.
 func vectorSQL(dims int) string {

@@ -138,7 +138,14 @@ func runProcess(cmd *cobra.Command, opts *globalOptions, mo *modelOptions, so *s
 // the chunk change feed until stop is called (searches use SQL BM25 until it is built). stop
 // waits for the index's goroutines and its LISTEN connection to end.
 func startLexicalIndex(ctx context.Context, db *database, logger *slog.Logger) (*retrieval.Index, func(), error) {
-	index, err := retrieval.NewIndex(db.Pool, retrieval.IndexConfig{Logger: logger})
+	// $LOREBASE_INDEX_VECTOR_MB bounds the vectors held for the in-process vector leg (default
+	// 2048; 0: none, pgvector answers every vector search).
+	vecMB := int64(envInt("LOREBASE_INDEX_VECTOR_MB", retrieval.MaxVectorBytesDefault>>20))
+	maxVec := vecMB << 20
+	if vecMB <= 0 {
+		maxVec = -1
+	}
+	index, err := retrieval.NewIndex(db.Pool, retrieval.IndexConfig{Logger: logger, MaxVectorBytes: maxVec})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -181,7 +188,7 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 	if err != nil {
 		return nil, err
 	}
-	return api.New(api.Deps{
+	srv, err := api.New(api.Deps{
 		Database:        store.NewDatabase(db.Pool),
 		Orgs:            store.NewOrganizations(db.Pool),
 		Limiter:         store.NewRateLimiter(db.Pool),
@@ -200,6 +207,15 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 		JWTKey: key, CORSOrigins: origins, WidgetHosts: widgetHosts, NoOwnWidgetHost: so.noOwnWidgetHost, TrustProxy: so.trustProxy, TrustedProxyHops: so.proxyHops, Widget: so.widget,
 		UploadLimit: int64(so.uploadLimitMB) << 20, SessionLifetime: so.sessionLifetime,
 	}, logger)
+	if err != nil {
+		return nil, err
+	}
+	if index != nil {
+		if err := srv.Registry().Register(index); err != nil {
+			return nil, fmt.Errorf("register the index's metrics: %w", err)
+		}
+	}
+	return srv, nil
 }
 
 // signingKey decodes a configured key (hex, base64 or raw) or uses the database's shared one.
