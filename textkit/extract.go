@@ -44,8 +44,9 @@ func (cfg ExtractConfig) WithDefaults() ExtractConfig {
 type Passage struct {
 	N    int
 	Text string
-	// Context is what Text answers but must not be quoted: the curated question of a Q&A
-	// pair, whose Text is the answer alone. It counts toward every sentence's coverage.
+	// Context is what Text answers or is about but must not be quoted: the curated question
+	// of a Q&A pair, whose Text is the answer alone, or a section's headings. It counts toward
+	// every sentence's coverage.
 	Context string
 }
 
@@ -63,6 +64,12 @@ type Extraction struct {
 	Sentences  []Sentence // in the order they appear in Text
 	Confidence float64    // share of the question's IDF weight the answer covers, in [0,1]
 }
+
+// continueBelow is the coverage of the question below which the best sentence is followed by
+// the next one when that one refers back to it. Measured on XQuAD en and de: always following
+// cost 0.007 F1 for 0.011 more replies holding the gold answer; any limit from 0.6 to 0.8 keeps
+// nearly all of that gain (0.010, 0.008 in German) at no F1 cost.
+const continueBelow = 0.7
 
 // contextMark keys a passage's context terms apart from its sentences' own; a question term
 // found only in the context counts contextWeight of its weight: the context says what the
@@ -102,11 +109,16 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 	lang := detectFor(question, passages)
 	stem := Stemmer(lang)
 
+	want, cue := expectedAnswer(question, lang)
+	cueTerms := map[string]bool{}
+	for _, w := range cue {
+		cueTerms[stem(Normalize(w))] = true
+	}
 	var qTerms []string
 	seen := map[string]bool{}
 	all := terms(question, lang, stem)
 	for _, t := range all {
-		if !t.stop && !seen[t.text] {
+		if !t.stop && !cueTerms[t.text] && !seen[t.text] {
 			seen[t.text] = true
 			qTerms = append(qTerms, t.text)
 		}
@@ -127,14 +139,16 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 	for _, t := range all {
 		inQuestion[t.text] = true
 	}
-	want := expectedAnswer(question, lang)
 	var cands []*candidate
 	for rank, p := range passages {
-		// A passage's context (the curated question of a Q&A pair) counts toward what each of
-		// its sentences covers, but is never quoted.
+		// A passage's context (the curated question of a Q&A pair, a section's headings) counts
+		// toward what each of its sentences covers, but is never quoted; words that questions
+		// use whatever they ask about say nothing about what the passage is about.
 		context := map[string]bool{}
 		for _, t := range terms(p.Context, lang, stem) {
-			context[contextMark+t.text] = true
+			if !t.generic { // "How long does delivery take?" is not about repairs taking long
+				context[contextMark+t.text] = true
+			}
 		}
 		for pos, s := range SplitSentences(p.Text) {
 			c := &candidate{Sentence: Sentence{Text: s, PassageN: p.N}, rank: rank, pos: pos, terms: copySet(context)}
@@ -166,16 +180,41 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 		idf[t] = math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
 		total += idf[t]
 	}
-	coverage := func(terms map[string]bool) float64 {
-		var s float64
+	share := func(terms map[string]bool, weight map[string]float64) float64 {
+		var s, all float64
 		for _, t := range qTerms {
+			w := idf[t]
+			if weight != nil {
+				w *= weight[t]
+			}
+			all += w
 			if terms[t] {
-				s += idf[t]
+				s += w
 			} else if terms[contextMark+t] {
-				s += contextWeight * idf[t]
+				s += contextWeight * w
 			}
 		}
-		return s / total
+		return s / all
+	}
+	// coverage ranks sentences; evidence, the share of the question's topic they cover, says
+	// whether they answer it at all. They differ in German questions with nouns, whose other
+	// words count otherWordWeight of their weight toward evidence: a paragraph's sentences
+	// share its nouns and differ by their verbs, so those still pick the sentence.
+	coverage := func(terms map[string]bool) float64 { return share(terms, nil) }
+	evidence := coverage
+	if topic := topicWords(question, lang); len(topic) > 0 {
+		nouns := map[string]bool{}
+		for w := range topic {
+			nouns[stem(w)] = true
+		}
+		weight := make(map[string]float64, len(qTerms))
+		for _, t := range qTerms {
+			weight[t] = 1
+			if !nouns[t] {
+				weight[t] = otherWordWeight
+			}
+		}
+		evidence = func(terms map[string]bool) float64 { return share(terms, weight) }
 	}
 	for _, c := range cands {
 		c.coverage = coverage(c.terms)
@@ -188,7 +227,7 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Score > cands[j].Score })
 	best := cands[0]
-	if best.coverage < cfg.MinCoverage {
+	if evidence(best.terms) < cfg.MinCoverage {
 		return Extraction{}
 	}
 
@@ -213,9 +252,12 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 	}
 	// A sentence that only names what the question asks about is often answered by the next
 	// one, which refers back to it ("Warsaw's first stock exchange was established in 1817 …
-	// It was re-established in April 1991"): quote that one too when there is room.
-	if next := following(cands, best); next != nil && len(chosen) < cfg.MaxSentences && !slices.Contains(chosen, next) &&
-		startsAnaphoric(next.Text, lang) && length+utf8.RuneCountInString(next.Text) <= cfg.MaxRunes {
+	// It was re-established in April 1991"): quote that one too when there is room, unless the
+	// sentence covers most of the question, which it then likely answers itself ("The Broncos
+	// defeated the Pittsburgh Steelers in the divisional round, 23–16" needs no "They then
+	// beat …").
+	if next := following(cands, best); next != nil && best.coverage < continueBelow && len(chosen) < cfg.MaxSentences &&
+		!slices.Contains(chosen, next) && startsAnaphoric(next.Text, lang) && length+utf8.RuneCountInString(next.Text) <= cfg.MaxRunes {
 		chosen = append(chosen, next)
 		covered = union(covered, next.terms)
 	}
@@ -227,7 +269,7 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 		return chosen[i].pos < chosen[j].pos
 	})
 
-	ext := Extraction{Confidence: coverage(covered)}
+	ext := Extraction{Confidence: evidence(covered)}
 	parts := make([]string, len(chosen))
 	for i, c := range chosen {
 		c.Text = truncateRunes(c.Text, cfg.MaxRunes)
