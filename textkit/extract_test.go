@@ -27,10 +27,15 @@ func TestExtractGermanModalVerbs(t *testing.T) {
 		"Entkalken Sie den Wassertank alle vier Wochen mit einer Tasse Essig.",
 		"Bei leerem Wassertank schaltet sich das Gerät ab.",
 	}
-	for _, q := range []string{"Wie oft sollte ich den Wassertank entkalken?", "Wie oft muss man den Wassertank entkalken?"} {
+	// Typed in lower case, the question's nouns give no sign (see topicWords): only the modal
+	// verb's weight is at stake.
+	for _, q := range []string{"Wie oft sollte ich den Wassertank entkalken?", "wie oft muss man den wassertank entkalken?",
+		"sollte ich den wassertank entkalken?"} {
+		// The descaling sentence has every word the question asks about (0.35 when the modal
+		// verb counted).
 		got := extract(q, strings.Join(descale, " "))
-		if !strings.Contains(got.Text, "alle vier Wochen") || got.Confidence < minEvidence {
-			t.Errorf("%q: %q, evidence %.3f; want the descaling sentence with evidence ≥ %.1f", q, got.Text, got.Confidence, minEvidence)
+		if !strings.Contains(got.Text, "alle vier Wochen") || got.Confidence < 0.9 {
+			t.Errorf("%q: %q, evidence %.3f; want the descaling sentence with evidence ≥ 0.9", q, got.Text, got.Confidence)
 		}
 	}
 }
