@@ -99,6 +99,16 @@ func following(cands []*candidate, c *candidate) *candidate {
 	return nil
 }
 
+// preceding is the sentence right before c in its passage, if any.
+func preceding(cands []*candidate, c *candidate) *candidate {
+	for _, x := range cands {
+		if x.rank == c.rank && x.pos == c.pos-1 && x.PassageN == c.PassageN {
+			return x
+		}
+	}
+	return nil
+}
+
 // anaphoricOpeners start sentences that continue the previous one's subject.
 var anaphoricOpeners = map[string]map[string]bool{
 	"en": set("it", "he", "she", "they", "this", "these", "those", "its", "his", "her", "their", "there", "such"),

@@ -87,6 +87,7 @@ type candidate struct {
 	terms    map[string]bool
 	coverage float64 // share of the question the sentence covers, the mean of coverage and evidence in Extract
 	novel    int     // content words the question does not use: what a sentence adds
+	restates bool    // refers back to the sentence before, whose novel words it took
 }
 
 // Coverage is the evidence the passages hold for question: the share of the question's IDF
@@ -135,9 +136,13 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 		return Extraction{}
 	}
 
+	// Words of the question and words that refer back ("damit", "this") add nothing new.
 	inQuestion := map[string]bool{}
 	for _, t := range all {
 		inQuestion[t.text] = true
+	}
+	for w := range anaphoricOpeners[lang] {
+		inQuestion[stem(w)] = true
 	}
 	var cands []*candidate
 	for rank, p := range passages {
@@ -165,6 +170,13 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 	}
 	if len(cands) == 0 {
 		return Extraction{}
+	}
+	// A sentence that refers back ("This resets the filter-life counter.") says what the one
+	// before it does: it only seems to restate the question.
+	for i, c := range cands {
+		if i > 0 && c.novel == 0 && c.pos > 0 && cands[i-1].rank == c.rank && startsAnaphoric(c.Text, lang) {
+			c.novel, c.restates = cands[i-1].novel, true
+		}
 	}
 
 	idf := make(map[string]float64, len(qTerms))
@@ -262,6 +274,16 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 		!slices.Contains(chosen, next) && startsAnaphoric(next.Text, lang) && length+utf8.RuneCountInString(next.Text) <= cfg.MaxRunes {
 		chosen = append(chosen, next)
 		covered = union(covered, next.terms)
+	}
+	// A best sentence that refers back and otherwise restates the question ("This resets the
+	// filter-life counter.") is answered by the sentence before it ("Hold the filter button for
+	// five seconds …"): quote that one too. (Quoting the sentence before every best sentence
+	// that refers back cost 0.005 F1 on XQuAD for 0.003 more gold answers.)
+	if prev := preceding(cands, best); prev != nil && best.restates && len(chosen) < cfg.MaxSentences &&
+		!slices.Contains(chosen, prev) && length+utf8.RuneCountInString(prev.Text) <= cfg.MaxRunes {
+		chosen = append(chosen, prev)
+		covered = union(covered, prev.terms)
+		length += utf8.RuneCountInString(prev.Text)
 	}
 	// Readable order: passages as ranked, sentences as written.
 	sort.Slice(chosen, func(i, j int) bool {

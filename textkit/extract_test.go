@@ -118,3 +118,21 @@ func TestExtractContextIgnoresGenericWords(t *testing.T) {
 		t.Errorf("without its heading the section is no evidence (%q, %.3f): the test needs the heading", got.Text, got.Confidence)
 	}
 }
+
+// A sentence that refers back and otherwise only restates the question ("Damit wird … ",
+// "This resets …") is answered by the sentence before it, which is quoted with it.
+func TestExtractAntecedent(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ question, text, want string }{
+		{"Wie entsperre ich das Bedienfeld?",
+			"Das Bedienfeld hat sechs Tasten. Drücken Sie die Menütaste drei Sekunden lang. Damit wird das Bedienfeld entsperrt. Die Anzeige leuchtet dann grün.",
+			"Drücken Sie die Menütaste drei Sekunden lang [1]. Damit wird das Bedienfeld entsperrt [1]."},
+		{"How do I unlock the control panel?",
+			"The control panel has six buttons. Press the menu button for three seconds. This unlocks the control panel. The display then turns green.",
+			"Press the menu button for three seconds [1]. This unlocks the control panel [1]."},
+	} {
+		if got := extract(tc.question, tc.text); got.Text != tc.want {
+			t.Errorf("%q: %q, want %q", tc.question, got.Text, tc.want)
+		}
+	}
+}
