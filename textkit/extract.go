@@ -62,7 +62,7 @@ type Sentence struct {
 type Extraction struct {
 	Text       string     // the sentences with [N] citations, ready to show
 	Sentences  []Sentence // in the order they appear in Text
-	Confidence float64    // share of the question's IDF weight the answer covers, in [0,1]
+	Confidence float64    // share of the question's IDF weight the answer covers, in [0,1] (its topic's, see Extract)
 }
 
 // continueBelow is the coverage of the question below which the best sentence is followed by
@@ -180,7 +180,6 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 	}
 
 	idf := make(map[string]float64, len(qTerms))
-	var total float64
 	for _, t := range qTerms {
 		df := 0
 		for _, c := range cands {
@@ -190,7 +189,6 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 		}
 		n := float64(len(cands))
 		idf[t] = math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
-		total += idf[t]
 	}
 	share := func(terms map[string]bool, weight map[string]float64) float64 {
 		var s, all float64
@@ -274,6 +272,7 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 		!slices.Contains(chosen, next) && startsAnaphoric(next.Text, lang) && length+utf8.RuneCountInString(next.Text) <= cfg.MaxRunes {
 		chosen = append(chosen, next)
 		covered = union(covered, next.terms)
+		length += utf8.RuneCountInString(next.Text)
 	}
 	// A best sentence that refers back and otherwise restates the question ("This resets the
 	// filter-life counter.") is answered by the sentence before it ("Hold the filter button for
