@@ -136,3 +136,22 @@ func TestExtractAntecedent(t *testing.T) {
 		}
 	}
 }
+
+func TestQuestionWords(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		word, lang    string
+		stop, generic bool
+	}{
+		{"sollte", "de", true, false}, {"konnte", "de", true, false}, {"kann", "", true, false}, // unknown language: any list
+		{"should", "en", true, false}, {"kann", "en", false, false}, {"filter", "de", false, false},
+		{"dauert", "de", false, true}, {"long", "en", false, true}, {"lange", "en", false, false},
+	} {
+		if got := IsQuestionStopWord(tc.word, tc.lang); got != tc.stop {
+			t.Errorf("IsQuestionStopWord(%q, %q) = %v", tc.word, tc.lang, got)
+		}
+		if got := IsGenericWord(tc.word, tc.lang); got != tc.generic {
+			t.Errorf("IsGenericWord(%q, %q) = %v", tc.word, tc.lang, got)
+		}
+	}
+}

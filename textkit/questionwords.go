@@ -40,7 +40,7 @@ var genericWords = map[string]map[string]bool{
 // IsQuestionStopWord reports a folded word that is a stop word of lang for matching questions
 // with answers: the language's stop word or one of the function words its list leaves out.
 func IsQuestionStopWord(word, lang string) bool {
-	return StopWords(lang)[word] || questionStopWords[lang][word]
+	return questionStops(lang)(word)
 }
 
 // IsGenericWord reports a folded, lower-cased word that questions in lang use whatever they ask
