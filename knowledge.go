@@ -2,46 +2,59 @@ package lorebase
 
 import "time"
 
-// Knowledge item types and statuses.
-const (
-	KnowledgeFile = "file"
-	KnowledgeQA   = "qa"
-	KnowledgeURL  = "url"
+// KnowledgeType is what a knowledge item is.
+type KnowledgeType string
 
-	StatusPending    = "pending"
-	StatusProcessing = "processing"
-	StatusReady      = "ready"
-	StatusFailed     = "failed"
+// Knowledge item types.
+const (
+	KnowledgeFile KnowledgeType = "file" // an uploaded file
+	KnowledgeQA   KnowledgeType = "qa"   // a curated Q&A pair
+	KnowledgeURL  KnowledgeType = "url"  // a crawled web site
 )
+
+// KnowledgeStatus is how far a knowledge item's processing has come. A crawled page of a URL
+// item is ready or failed too.
+type KnowledgeStatus string
+
+// Knowledge item statuses.
+const (
+	StatusPending    KnowledgeStatus = "pending"
+	StatusProcessing KnowledgeStatus = "processing"
+	StatusReady      KnowledgeStatus = "ready"
+	StatusFailed     KnowledgeStatus = "failed"
+)
+
+// Final reports whether processing is over: the item is ready or failed.
+func (s KnowledgeStatus) Final() bool { return s == StatusReady || s == StatusFailed }
 
 // KnowledgeItem is an uploaded file, a crawled site or a curated Q&A pair. Type-specific fields
 // are empty for the other types.
 type KnowledgeItem struct {
-	ID             string         `json:"id"`
-	OrganizationID string         `json:"organization_id"`
-	Type           string         `json:"type"`
-	Title          string         `json:"title"`
-	Status         string         `json:"status"`
-	Error          *string        `json:"error"`
-	Warnings       []string       `json:"warnings"`
-	Progress       Progress       `json:"progress"`
-	AssistantIDs   []string       `json:"assistant_ids" doc:"empty: every assistant of the organization uses the item"`
-	Language       string         `json:"language"`
-	FileType       string         `json:"file_type,omitempty"`
-	FileName       string         `json:"file_name,omitempty"`
-	FileSize       int64          `json:"file_size,omitempty"`
-	URL            string         `json:"url,omitempty"`
-	Crawl          *CrawlSettings `json:"crawl,omitempty"`
-	NextCrawlAt    *time.Time     `json:"next_crawl_at,omitempty"`
-	Question       string         `json:"question,omitempty"`
-	Answer         string         `json:"answer,omitempty"`
-	Tags           []string       `json:"tags,omitempty"`
-	Source         string         `json:"source,omitempty"`
-	ChunkCount     int            `json:"chunk_count"`
-	PageCount      int            `json:"page_count"`
-	Generation     int            `json:"-"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
+	ID             string          `json:"id"`
+	OrganizationID string          `json:"organization_id"`
+	Type           KnowledgeType   `json:"type"`
+	Title          string          `json:"title"`
+	Status         KnowledgeStatus `json:"status"`
+	Error          *string         `json:"error"`
+	Warnings       []string        `json:"warnings"`
+	Progress       Progress        `json:"progress"`
+	AssistantIDs   []string        `json:"assistant_ids" doc:"empty: every assistant of the organization uses the item"`
+	Language       string          `json:"language"`
+	FileType       string          `json:"file_type,omitempty"`
+	FileName       string          `json:"file_name,omitempty"`
+	FileSize       int64           `json:"file_size,omitempty"`
+	URL            string          `json:"url,omitempty"`
+	Crawl          *CrawlSettings  `json:"crawl,omitempty"`
+	NextCrawlAt    *time.Time      `json:"next_crawl_at,omitempty"`
+	Question       string          `json:"question,omitempty"`
+	Answer         string          `json:"answer,omitempty"`
+	Tags           []string        `json:"tags,omitempty"`
+	Source         string          `json:"source,omitempty"`
+	ChunkCount     int             `json:"chunk_count"`
+	PageCount      int             `json:"page_count"`
+	Generation     int             `json:"-"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
 }
 
 // Progress tells how far processing has gone.
@@ -73,8 +86,8 @@ const (
 
 // KnowledgeFilter narrows a knowledge list.
 type KnowledgeFilter struct {
-	Type   string
-	Status string
+	Type   KnowledgeType
+	Status KnowledgeStatus
 }
 
 // KnowledgePatch holds what a PATCH may change; nil means unchanged.

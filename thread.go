@@ -5,17 +5,20 @@ import (
 	"time"
 )
 
-// Thread kinds: anonymous visitor sessions and known-customer conversations.
+// ThreadKind tells anonymous visitor sessions from known-customer conversations.
+type ThreadKind string
+
+// Thread kinds.
 const (
-	ThreadSession      = "session"
-	ThreadConversation = "conversation"
+	ThreadSession      ThreadKind = "session"
+	ThreadConversation ThreadKind = "conversation"
 )
 
 // Thread is a session or a conversation: an ordered list of messages with one assistant.
 type Thread struct {
 	ID             string          `json:"id"`
 	OrganizationID string          `json:"organization_id"`
-	Kind           string          `json:"-"`
+	Kind           ThreadKind      `json:"-"`
 	AssistantID    string          `json:"assistant_id"`
 	VisitorID      string          `json:"visitor_id,omitempty"`
 	CustomerID     string          `json:"customer_id,omitempty"`
@@ -50,13 +53,13 @@ type Message struct {
 
 // Source is a piece of knowledge an answer cites.
 type Source struct {
-	Type        string  `json:"type" doc:"file, qa or url"`
-	KnowledgeID string  `json:"knowledge_id"`
-	Title       string  `json:"title"`
-	Snippet     string  `json:"snippet"`
-	URL         string  `json:"url"`
-	Page        int     `json:"page"`
-	Score       float64 `json:"score"`
+	Type        KnowledgeType `json:"type" doc:"file, qa or url"`
+	KnowledgeID string        `json:"knowledge_id"`
+	Title       string        `json:"title"`
+	Snippet     string        `json:"snippet"`
+	URL         string        `json:"url"`
+	Page        int           `json:"page"`
+	Score       float64       `json:"score"`
 }
 
 // UserContext holds what is known about a customer, used to personalise answers.

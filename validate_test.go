@@ -92,3 +92,23 @@ func TestMessageValidate(t *testing.T) {
 		t.Fatalf("fields %v, want sender and content", got)
 	}
 }
+
+func TestChunkValidate(t *testing.T) {
+	t.Parallel()
+	ok := Chunk{OrganizationID: "org", ItemID: "item", Content: "Refunds take five days."}
+	tests := []struct {
+		name string
+		c    Chunk
+		want []string
+	}{
+		{"text by default", ok, nil},
+		{"qa", func() Chunk { c := ok; c.Kind = ChunkQA; return c }(), nil},
+		{"no ids", Chunk{Content: "x"}, []string{"organization_id", "item_id"}},
+		{"item type as kind", func() Chunk { c := ok; c.Kind = ChunkKind(KnowledgeURL); return c }(), []string{"kind"}},
+	}
+	for _, tt := range tests {
+		if got := fields(tt.c.Validate()); strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("%s: invalid fields %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -323,7 +323,7 @@ func (e *Engine) retrieve(ctx context.Context, req Request, query, lang string) 
 		}
 	}
 	if e.cfg.FAQCandidates > 0 {
-		q.K, q.Kinds = e.cfg.FAQCandidates, []string{retrieval.KindQA}
+		q.K, q.Kinds = e.cfg.FAQCandidates, []lorebase.ChunkKind{lorebase.ChunkQA}
 		if out.pairs, err = e.search.Search(ctx, q); err != nil {
 			return out, fmt.Errorf("search the curated pairs: %w", err)
 		}
@@ -339,7 +339,7 @@ func (e *Engine) rerank(ctx context.Context, query string, results []retrieval.R
 	}
 	texts := make([]string, len(results))
 	for i, r := range results {
-		if r.Kind == retrieval.KindQA {
+		if r.Kind == lorebase.ChunkQA {
 			texts[i] = r.Content // question and answer: a cross-encoder judges both
 		} else {
 			texts[i] = strings.TrimSpace(r.Title + "\n" + r.Content)
@@ -356,7 +356,7 @@ func (e *Engine) rerank(ctx context.Context, query string, results []retrieval.R
 	idx := make([]int, len(results))
 	for i := range idx {
 		idx[i] = i
-		byChunk[results[i].ChunkID] = scores[i]
+		byChunk[results[i].ID] = scores[i]
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] > scores[idx[b]] })
 	out := make([]retrieval.Result, len(results))
@@ -371,11 +371,11 @@ func mergeResults(results, pairs []retrieval.Result) []retrieval.Result {
 	seen := make(map[int64]bool, len(results))
 	out := append([]retrieval.Result(nil), results...)
 	for _, r := range results {
-		seen[r.ChunkID] = true
+		seen[r.ID] = true
 	}
 	for _, p := range pairs {
-		if !seen[p.ChunkID] {
-			seen[p.ChunkID] = true
+		if !seen[p.ID] {
+			seen[p.ID] = true
 			out = append(out, p)
 		}
 	}
@@ -450,7 +450,7 @@ func (e *Engine) passages(results []retrieval.Result) ([]llm.Passage, []retrieva
 		// "Saugen Sie das Vorfiltergewebe alle zwei Wochen ab"), as a curated question does for
 		// its answer: an extractive answerer matches on them without quoting them.
 		p := llm.Passage{N: len(out) + 1, Title: title, Text: r.Content, Context: strings.Join(r.HeadingPath, "\n")}
-		if r.Kind == retrieval.KindQA {
+		if r.Kind == lorebase.ChunkQA {
 			// A curated pair is quoted by its answer, never its question: the question is the
 			// passage's title (what the model reads it as) and its context (what an extractive
 			// answerer matches on).
@@ -474,7 +474,7 @@ func coverage(question string, passages []llm.Passage) float64 {
 }
 
 func source(r retrieval.Result) lorebase.Source {
-	return lorebase.Source{Type: r.ItemType, KnowledgeID: r.ItemID.String(), Title: r.Title, Snippet: truncate(strings.TrimSpace(r.Content), 300),
+	return lorebase.Source{Type: r.ItemType, KnowledgeID: r.ItemID, Title: r.Title, Snippet: truncate(strings.TrimSpace(r.Content), 300),
 		URL: r.URL, Page: r.Page, Score: round(r.Score)}
 }
 

@@ -164,7 +164,7 @@ func (c *scriptedChat) Stream(ctx context.Context, req llm.ChatRequest, onToken 
 func (c *scriptedChat) Name() string { return "scripted" }
 
 func result(content string, vector float64) retrieval.Result {
-	return retrieval.Result{ItemID: uuid.New(), ItemType: "file", Title: "Doc", Content: content, Kind: retrieval.KindText,
+	return retrieval.Result{Chunk: lorebase.Chunk{ItemID: uuid.NewString(), Content: content, Kind: lorebase.ChunkText}, ItemType: "file", Title: "Doc",
 		Score: vector, VectorScore: vector}
 }
 
@@ -206,7 +206,7 @@ func TestAnswerKeepsOnlyCitedSources(t *testing.T) {
 	if rep.AnswerMode != ModeGenerated || !rep.Grounded || chat.calls != 1 {
 		t.Fatalf("mode %s grounded %v calls %d", rep.AnswerMode, rep.Grounded, chat.calls)
 	}
-	if len(rep.Sources) != 1 || rep.Sources[0].KnowledgeID != results[1].ItemID.String() {
+	if len(rep.Sources) != 1 || rep.Sources[0].KnowledgeID != results[1].ItemID {
 		t.Fatalf("sources %+v, want only the cited second passage", rep.Sources)
 	}
 	if rep.Content != "The Pro plan costs $20 per month [1]." {

@@ -36,12 +36,12 @@ func (f fixedSearch) Search(_ context.Context, q retrieval.Query) ([]retrieval.R
 var chunkIDs atomic.Int64
 
 func qa(question, answer string, vector float64) retrieval.Result {
-	return retrieval.Result{ChunkID: chunkIDs.Add(1), ItemID: uuid.New(), ItemType: "qa", Kind: retrieval.KindQA, Title: question,
-		Content: question + "\n" + answer, VectorScore: vector, Score: vector}
+	return retrieval.Result{Chunk: lorebase.Chunk{ID: chunkIDs.Add(1), ItemID: uuid.NewString(), Kind: lorebase.ChunkQA,
+		Content: question + "\n" + answer}, ItemType: "qa", Title: question, VectorScore: vector, Score: vector}
 }
 
 func text(title, content string) retrieval.Result {
-	return retrieval.Result{ChunkID: chunkIDs.Add(1), ItemID: uuid.New(), ItemType: "file", Kind: retrieval.KindText, Title: title, Content: content}
+	return retrieval.Result{Chunk: lorebase.Chunk{ID: chunkIDs.Add(1), ItemID: uuid.NewString(), Kind: lorebase.ChunkText, Content: content}, ItemType: "file", Title: title}
 }
 
 func offlineEngine(results ...retrieval.Result) *Engine {
@@ -163,7 +163,7 @@ func TestFAQMatchesParaphraseWithWordNet(t *testing.T) {
 	with := configuredEngine(Config{Thesaurus: th}, pairs...).faq.decide(question, "en", pairs, pairs)
 	without := configuredEngine(Config{}, pairs...).faq.decide(question, "en", pairs, pairs)
 	best, _ := with.Best()
-	if !with.Matched || best.Result.ChunkID != pairs[0].ChunkID {
+	if !with.Matched || best.Result.ID != pairs[0].ID {
 		t.Fatalf("with WordNet: matched %v, best %q (%.2f)", with.Matched, best.Result.Content, best.Decision)
 	}
 	if best.Question <= best.Exact {
@@ -240,7 +240,7 @@ func TestRerankReordersAndFallsBack(t *testing.T) {
 		if len(ex.Passages) != 2 {
 			t.Fatalf("fail=%v: %d passages, want K=2", fail, len(ex.Passages))
 		}
-		if !fail && (ex.Passages[0].Title != "c.md" || ex.Rerank[ex.Passages[0].ChunkID] != 0.97 || ex.RerankError != "") {
+		if !fail && (ex.Passages[0].Title != "c.md" || ex.Rerank[ex.Passages[0].ID] != 0.97 || ex.RerankError != "") {
 			t.Fatalf("reranked: top %q, scores %v, error %q", ex.Passages[0].Title, ex.Rerank, ex.RerankError)
 		}
 		if fail && (ex.Passages[0].Title != "a.md" || ex.Rerank != nil || !strings.Contains(ex.RerankError, "503")) {

@@ -23,7 +23,7 @@ func TestFAQGermanModalVerbs(t *testing.T) {
 		}
 	}
 	d := m.decide("Darf man mit Kreditkarte bezahlen?", "de", pairs, pairs)
-	if b, _ := d.Best(); !d.Matched || b.Result.ChunkID != pairs[0].ChunkID {
+	if b, _ := d.Best(); !d.Matched || b.Result.ID != pairs[0].ID {
 		t.Errorf("the card question asked with another modal: matched %v, best %q (%.2f)", d.Matched, b.Result.Content, b.Decision)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/textkit"
 	"github.com/lorebase/lorebase/wordnet"
@@ -229,7 +230,7 @@ func (m *faqMatcher) decide(query, lang string, results, pairs []retrieval.Resul
 	var background []analysed
 	hi := 0.0
 	for _, r := range all {
-		if r.Kind != retrieval.KindQA {
+		if r.Kind != lorebase.ChunkQA {
 			background = append(background, m.analyse(r.Content, lang, false))
 			continue
 		}
@@ -267,7 +268,7 @@ func (m *faqMatcher) decide(query, lang string, results, pairs []retrieval.Resul
 	}
 	sort.SliceStable(d.Candidates, func(i, j int) bool { return d.Candidates[i].Score > d.Candidates[j].Score })
 	best := d.Candidates[0]
-	d.Matched = best.Decision >= m.threshold && (len(results) == 0 || results[0].ChunkID == best.Result.ChunkID)
+	d.Matched = best.Decision >= m.threshold && (len(results) == 0 || results[0].ID == best.Result.ID)
 	return d
 }
 

@@ -62,7 +62,7 @@ func (s *Server) browserRoutes() []route {
 
 // crawledPages is what listCrawledPages needs from the knowledge reader.
 type crawledPages interface {
-	CrawledPages(ctx context.Context, orgID, itemID, status string, page lorebase.Page) ([]lorebase.CrawledPage, int, error)
+	CrawledPages(ctx context.Context, orgID, itemID string, status lorebase.KnowledgeStatus, page lorebase.Page) ([]lorebase.CrawledPage, int, error)
 }
 
 // listCrawledPages answers GET /api/v1/knowledge/{id}/pages: the console's per-page view of a crawl.
@@ -75,8 +75,8 @@ func (s *Server) listCrawledPages(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	status := r.URL.Query().Get("status")
-	if status != "" && status != lorebase.CrawledPageReady && status != lorebase.CrawledPageFailed {
+	status := lorebase.KnowledgeStatus(r.URL.Query().Get("status"))
+	if status != "" && status != lorebase.StatusReady && status != lorebase.StatusFailed {
 		ve := &lorebase.ValidationError{}
 		ve.Add("status", "must be ready or failed")
 		return ve

@@ -290,14 +290,14 @@ func TestCrawledPagesListFailures(t *testing.T) {
 		t.Fatalf("pages = %+v, want /, /descaling, /warranty and /manual.pdf", all)
 	}
 	for _, path := range []string{"/", "/descaling"} {
-		if p := all[path]; p.Status != lorebase.CrawledPageReady || p.Error != nil || p.Chunks == 0 {
+		if p := all[path]; p.Status != lorebase.StatusReady || p.Error != nil || p.Chunks == 0 {
 			t.Errorf("%s = %+v (error %s), want ready with passages", path, p, errText(p))
 		}
 	}
 	wantFailed := map[string]string{"/warranty": "HTTP 500 Internal Server Error", "/manual.pdf": "not an HTML page (application/pdf)"}
 	for path, reason := range wantFailed {
 		p := all[path]
-		if p.Status != lorebase.CrawledPageFailed || errText(p) != reason || p.Chunks != 0 || p.FetchedAt.IsZero() {
+		if p.Status != lorebase.StatusFailed || errText(p) != reason || p.Chunks != 0 || p.FetchedAt.IsZero() {
 			t.Errorf("%s = %+v (error %s), want failed with %q", path, p, errText(p), reason)
 		}
 	}
@@ -309,11 +309,11 @@ func TestCrawledPagesListFailures(t *testing.T) {
 
 	// The filter, paginated.
 	failed := list("?status=failed&page_size=1")
-	if failed.Total != 2 || len(failed.Items) != 1 || failed.Items[0].Status != lorebase.CrawledPageFailed {
+	if failed.Total != 2 || len(failed.Items) != 1 || failed.Items[0].Status != lorebase.StatusFailed {
 		t.Errorf("?status=failed&page_size=1 = %+v", failed)
 	}
 	failed = list("?status=failed")
-	if got := byPath(failed); len(got) != 2 || got["/warranty"].Status != lorebase.CrawledPageFailed || got["/manual.pdf"].Status != lorebase.CrawledPageFailed {
+	if got := byPath(failed); len(got) != 2 || got["/warranty"].Status != lorebase.StatusFailed || got["/manual.pdf"].Status != lorebase.StatusFailed {
 		t.Errorf("?status=failed = %+v", failed)
 	}
 	if ready := list("?status=ready"); ready.Total != 2 {
@@ -330,7 +330,7 @@ func TestCrawledPagesListFailures(t *testing.T) {
 		t.Fatalf("recrawl = %+v %v", got, got.Error)
 	}
 	all = byPath(list(""))
-	if p := all["/warranty"]; len(all) != 4 || p.Status != lorebase.CrawledPageReady || p.Error != nil || p.Chunks == 0 {
+	if p := all["/warranty"]; len(all) != 4 || p.Status != lorebase.StatusReady || p.Error != nil || p.Chunks == 0 {
 		t.Errorf("after the fix /warranty = %+v (error %s); pages %+v", p, errText(p), all)
 	}
 	if failed := byPath(list("?status=failed")); len(failed) != 1 || errText(failed["/manual.pdf"]) != wantFailed["/manual.pdf"] {
@@ -347,7 +347,7 @@ func TestCrawledPagesListFailures(t *testing.T) {
 		t.Fatalf("third crawl = %+v %v", got, got.Error)
 	}
 	all = byPath(list(""))
-	if p := all["/descaling"]; len(all) != 4 || p.Status != lorebase.CrawledPageFailed || errText(p) != "HTTP 503 Service Unavailable" || p.Chunks == 0 {
+	if p := all["/descaling"]; len(all) != 4 || p.Status != lorebase.StatusFailed || errText(p) != "HTTP 503 Service Unavailable" || p.Chunks == 0 {
 		t.Errorf("a stored page now down = %+v (error %s); pages %+v", p, errText(p), all)
 	}
 }

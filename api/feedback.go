@@ -59,9 +59,9 @@ func feedbackComment(ve *lorebase.ValidationError, c *string) string {
 // author fills in who gives the feedback: a widget visitor or an API client.
 func author(p *principal, fb *lorebase.Feedback) {
 	fb.OrganizationID, fb.AuthorClientID = p.orgID, p.clientID
-	fb.AuthorKind = "api_client"
+	fb.AuthorKind = lorebase.AuthorAPIClient
 	if p.widget {
-		fb.AuthorKind, fb.AuthorVisitor = "widget", p.subject
+		fb.AuthorKind, fb.AuthorVisitor = lorebase.AuthorWidget, p.subject
 	}
 }
 

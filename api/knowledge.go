@@ -35,7 +35,7 @@ type KnowledgeReader interface {
 }
 
 // kindTypes maps the path segment of typed knowledge routes to item types.
-var kindTypes = map[string]string{"files": lorebase.KnowledgeFile, "qa": lorebase.KnowledgeQA, "qas": lorebase.KnowledgeQA, "urls": lorebase.KnowledgeURL}
+var kindTypes = map[string]lorebase.KnowledgeType{"files": lorebase.KnowledgeFile, "qa": lorebase.KnowledgeQA, "qas": lorebase.KnowledgeQA, "urls": lorebase.KnowledgeURL}
 
 // knowledgeCommon are the fields every create accepts.
 type knowledgeCommon struct {
@@ -355,7 +355,7 @@ func splitIDs(v string) []string {
 }
 
 // kindOf reads the {kind} of a typed route; "" for the untyped ones.
-func kindOf(r *http.Request) (string, error) {
+func kindOf(r *http.Request) (lorebase.KnowledgeType, error) {
 	k := r.PathValue("kind")
 	if k == "" {
 		return "", nil
@@ -373,7 +373,7 @@ func (s *Server) listKnowledge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := lorebase.KnowledgeFilter{Type: r.URL.Query().Get("type"), Status: r.URL.Query().Get("status")}
+	f := lorebase.KnowledgeFilter{Type: lorebase.KnowledgeType(r.URL.Query().Get("type")), Status: lorebase.KnowledgeStatus(r.URL.Query().Get("status"))}
 	if t, ok := kindTypes[strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/api/v1/knowledge/"), "/")]; ok {
 		f.Type = t
 	}

@@ -1,9 +1,6 @@
 package api
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lorebase/lorebase"
+	"github.com/lorebase/lorebase/conversation"
 )
 
 type messageInput struct {
@@ -36,9 +34,8 @@ const messageContentMax = 8000
 // historyTurns is how many earlier messages reach the answer engine.
 const historyTurns = 12
 
-func (s *Server) sendMessage(kind string) func(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) sendMessage(kind lorebase.ThreadKind) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p := principalFrom(r.Context())
 		t, err := s.thread(r, kind)
 		if err != nil {
 			return err
@@ -59,54 +56,29 @@ func (s *Server) sendMessage(kind string) func(w http.ResponseWriter, r *http.Re
 			return err
 		}
 		stream := strings.Contains(r.Header.Get("Accept"), "text/event-stream")
-
 		key := r.Header.Get("Idempotency-Key")
-		if key != "" {
-			if len(key) > 200 {
-				return lorebase.Errorf(lorebase.ErrMalformed, "Idempotency-Key is too long (at most 200 characters)")
-			}
-			sum := sha256.Sum256([]byte(kind + "\x00" + t.ID + "\x00" + content + "\x00" + string(meta)))
-			status, stored, err := s.deps.Idempotency.Claim(r.Context(), p.orgID, idempotencyScope(t, key), hex.EncodeToString(sum[:]))
-			switch {
-			case errors.Is(err, lorebase.ErrConflict):
-				return lorebase.Errorf(lorebase.ErrConflict, "A request with this Idempotency-Key is still being answered - retry in a moment")
-			case errors.Is(err, lorebase.ErrInvalid):
-				return lorebase.Errorf(lorebase.ErrInvalid, "This Idempotency-Key was used for a different request")
-			case err != nil:
-				return err
-			case status != 0:
-				return replay(w, status, stored, stream)
-			}
+		if len(key) > idempotencyKeyMax {
+			return lorebase.Errorf(lorebase.ErrMalformed, "Idempotency-Key is too long (at most %d characters)", idempotencyKeyMax)
 		}
-		reply, status, err := s.answerMessage(w, r, t, content, meta, stream)
-		if key != "" {
-			// A failure forgets the key so a retry runs again; a success is replayed.
-			bg := context.WithoutCancel(r.Context())
-			if err != nil || status != http.StatusOK {
-				_ = s.deps.Idempotency.Release(bg, p.orgID, idempotencyScope(t, key))
-			} else if cerr := s.deps.Idempotency.Complete(bg, p.orgID, idempotencyScope(t, key), status, reply); cerr != nil {
-				loggerFrom(r.Context()).Warn("idempotency record not saved", slog.String("error", cerr.Error()))
-			}
-		}
-		return err
+		return s.answerMessage(w, r, t, content, meta, key, stream)
 	}
 }
 
-// idempotencyScope is the key as stored: scoped to the session or conversation it was sent
-// in, so one visitor's key can never block, or replay to, another visitor of the same
-// organization (only the thread's own callers can send to it).
-func idempotencyScope(t lorebase.Thread, key string) string {
-	return t.Kind + ":" + t.ID + ":" + key
-}
+// idempotencyKeyMax bounds the Idempotency-Key header.
+const idempotencyKeyMax = 200
 
 // answerMessage runs the turn through the conversation service: the user's message is saved
-// first and kept whatever happens to the answer, so a retry or a human can pick it up. A stream
+// first and kept whatever happens to the answer, so a retry or a human can pick it up; a
+// retry with the Idempotency-Key of an answered message gets the first reply again. A stream
 // opens only once the message is saved, so earlier failures are plain error responses.
-func (s *Server) answerMessage(w http.ResponseWriter, r *http.Request, t lorebase.Thread, content string, meta json.RawMessage, stream bool) (*messageReply, int, error) {
+func (s *Server) answerMessage(w http.ResponseWriter, r *http.Request, t lorebase.Thread, content string, meta json.RawMessage, key string, stream bool) error {
 	ctx := r.Context()
-	turn, err := s.conversations.Begin(ctx, t, content, meta)
+	turn, err := s.conversations.Begin(ctx, t, content, meta, key)
 	if err != nil {
-		return nil, 0, err
+		return err
+	}
+	if turn.Replay != nil {
+		return replay(w, replyOf(t, *turn.Replay), stream)
 	}
 	var sse *sseWriter
 	var onToken func(string) error
@@ -117,34 +89,40 @@ func (s *Server) answerMessage(w http.ResponseWriter, r *http.Request, t lorebas
 	ex, err := s.conversations.Finish(ctx, turn, onToken)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, 0, ctx.Err()
+			return ctx.Err()
 		}
 		if sse != nil {
 			status, detail := upstreamStatus(err)
 			loggerFrom(ctx).Warn("answer failed", slog.String("error", err.Error()), slog.Int("status", status))
 			_ = sse.send(map[string]any{"type": "error", "status_code": status, "detail": detail})
-			return nil, status, nil
+			return nil
 		}
-		return nil, 0, err
+		return err
 	}
-	userMsg, assistantMsg, expires := ex.UserMessage, ex.AssistantMessage, ex.ExpiresAt
+	out := replyOf(t, ex)
+	if sse != nil {
+		_ = sse.send(map[string]any{"type": "done", "data": out})
+		return nil
+	}
+	writeData(w, http.StatusOK, out)
+	return nil
+}
+
+// replyOf is the reply to a message of thread t.
+func replyOf(t lorebase.Thread, ex conversation.Exchange) *messageReply {
+	userMsg, assistantMsg := ex.UserMessage, ex.AssistantMessage
 	userMsg.Sources = []lorebase.Source{}
 	if assistantMsg.Sources == nil {
 		assistantMsg.Sources = []lorebase.Source{}
 	}
-	out := &messageReply{UserMessage: userMsg, AssistantMessage: assistantMsg, ExpiresAt: expires}
+	out := &messageReply{UserMessage: userMsg, AssistantMessage: assistantMsg, ExpiresAt: ex.ExpiresAt}
 	if t.Kind == lorebase.ThreadSession {
 		out.SessionID = t.ID
 	} else {
 		out.ConversationID = t.ID
 		out.ExpiresAt = nil
 	}
-	if sse != nil {
-		_ = sse.send(map[string]any{"type": "done", "data": out})
-		return out, http.StatusOK, nil
-	}
-	writeData(w, http.StatusOK, out)
-	return out, http.StatusOK, nil
+	return out
 }
 
 // upstreamStatus maps a model failure to the status and detail clients see.
@@ -158,18 +136,14 @@ func upstreamStatus(err error) (int, string) {
 }
 
 // replay answers a retried request with the first reply.
-func replay(w http.ResponseWriter, status int, stored json.RawMessage, stream bool) error {
-	var data messageReply
-	if err := json.Unmarshal(stored, &data); err != nil {
-		return fmt.Errorf("stored idempotent reply: %w", err)
-	}
+func replay(w http.ResponseWriter, data *messageReply, stream bool) error {
 	w.Header().Set("Idempotent-Replayed", "true")
 	if stream {
 		sse := newSSE(w)
 		_ = sse.send(map[string]any{"type": "token", "text": data.AssistantMessage.Content})
 		return sse.send(map[string]any{"type": "done", "data": data})
 	}
-	writeData(w, status, data)
+	writeData(w, http.StatusOK, data)
 	return nil
 }
 

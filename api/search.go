@@ -35,20 +35,20 @@ type searchScores struct {
 }
 
 type searchPassage struct {
-	Rank        int          `json:"rank"`
-	ChunkID     int64        `json:"chunk_id"`
-	KnowledgeID string       `json:"knowledge_id"`
-	Type        string       `json:"type"` // file, qa or url
-	Kind        string       `json:"kind"` // text or qa
-	Title       string       `json:"title"`
-	HeadingPath []string     `json:"heading_path"`
-	Page        int          `json:"page,omitempty"`
-	URL         string       `json:"url,omitempty"`
-	Snippet     string       `json:"snippet"`
-	Scores      searchScores `json:"scores"`
-	LexicalRank int          `json:"lexical_rank,omitempty"`
-	VectorRank  int          `json:"vector_rank,omitempty"`
-	InPrompt    bool         `json:"in_prompt"` // among the passages the chat model would read
+	Rank        int                    `json:"rank"`
+	ChunkID     int64                  `json:"chunk_id"`
+	KnowledgeID string                 `json:"knowledge_id"`
+	Type        lorebase.KnowledgeType `json:"type"` // file, qa or url
+	Kind        lorebase.ChunkKind     `json:"kind"` // text or qa
+	Title       string                 `json:"title"`
+	HeadingPath []string               `json:"heading_path"`
+	Page        int                    `json:"page,omitempty"`
+	URL         string                 `json:"url,omitempty"`
+	Snippet     string                 `json:"snippet"`
+	Scores      searchScores           `json:"scores"`
+	LexicalRank int                    `json:"lexical_rank,omitempty"`
+	VectorRank  int                    `json:"vector_rank,omitempty"`
+	InPrompt    bool                   `json:"in_prompt"` // among the passages the chat model would read
 }
 
 type searchFAQCandidate struct {
@@ -134,7 +134,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 		RetrievalMS: ex.Retrieval.Milliseconds(), RerankError: ex.RerankError,
 		FAQ: searchFAQ{Matched: ex.FAQ.Matched, Threshold: ex.FAQ.Threshold, Candidates: []searchFAQCandidate{}}}
 	for i, res := range ex.Passages {
-		sp := searchPassage{Rank: i + 1, ChunkID: res.ChunkID, KnowledgeID: res.ItemID.String(), Type: res.ItemType, Kind: res.Kind,
+		sp := searchPassage{Rank: i + 1, ChunkID: res.ID, KnowledgeID: res.ItemID, Type: res.ItemType, Kind: res.Kind,
 			Title: res.Title, HeadingPath: res.HeadingPath, Page: res.Page, URL: res.URL, Snippet: snippet(res.Content, 300),
 			Scores:      searchScores{Fused: round3(res.Score)},
 			LexicalRank: res.LexicalRank, VectorRank: res.VectorRank, InPrompt: i < ex.Prompted}
@@ -147,7 +147,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 		if res.VectorRank > 0 {
 			sp.Scores.Vector = ptr(round3(res.VectorScore))
 		}
-		if v, ok := ex.Rerank[res.ChunkID]; ok {
+		if v, ok := ex.Rerank[res.ID]; ok {
 			sp.Scores.Rerank = ptr(round3(v))
 		}
 		out.Passages = append(out.Passages, sp)
@@ -157,7 +157,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 			break
 		}
 		question, _, _ := strings.Cut(c.Result.Content, "\n")
-		out.FAQ.Candidates = append(out.FAQ.Candidates, searchFAQCandidate{KnowledgeID: c.Result.ItemID.String(), Question: question,
+		out.FAQ.Candidates = append(out.FAQ.Candidates, searchFAQCandidate{KnowledgeID: c.Result.ItemID, Question: question,
 			Score: round3(c.Score), Similarity: round3(c.Question), Exact: round3(c.Exact), Answer: round3(c.Answer),
 			Vector: round3(c.Result.VectorScore), Decision: round3(c.Decision)})
 	}

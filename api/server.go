@@ -87,8 +87,8 @@ type Deps struct {
 	Threads         Threads
 	Contexts        Contexts
 	Answerer        Answerer
-	HitTester       HitTester // POST /api/v1/search; nil: the Answerer, when it is one
-	Idempotency     Idempotency
+	HitTester       HitTester                // POST /api/v1/search; nil: the Answerer, when it is one
+	Idempotency     conversation.Idempotency // remembers replies by Idempotency-Key
 	Gaps            Gaps
 	WidgetConfigs   WidgetConfigs
 	// ConsoleSessions holds console sign-ins; nil turns the console's sign-in off.
@@ -141,7 +141,7 @@ func New(deps Deps, cfg Config, logger *slog.Logger) (*Server, error) {
 		statics = append(statics, normalizeOrigin(o))
 	}
 	s := &Server{
-		conversations: conversation.New(deps.Threads, deps.Assistants, deps.Contexts, deps.Answerer, deps.Gaps,
+		conversations: conversation.New(deps.Threads, deps.Assistants, deps.Contexts, deps.Answerer, deps.Gaps, deps.Idempotency,
 			conversation.Config{HistoryTurns: historyTurns, SessionLifetime: cfg.SessionLifetime}, logger),
 		cfg: cfg, logger: logger, deps: deps, orgs: deps.Orgs, limiter: deps.Limiter,
 		origins: &originSet{load: deps.Orgs.AllowedOrigins, static: statics, ttl: 10 * time.Second},

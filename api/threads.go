@@ -15,12 +15,12 @@ import (
 // Threads stores sessions, conversations and messages.
 type Threads interface {
 	Create(ctx context.Context, t lorebase.Thread) (lorebase.Thread, error)
-	Get(ctx context.Context, orgID, kind, id string) (lorebase.Thread, error)
-	List(ctx context.Context, orgID, kind, customerID, assistantID string, page lorebase.Page) ([]lorebase.Thread, int, error)
+	Get(ctx context.Context, orgID string, kind lorebase.ThreadKind, id string) (lorebase.Thread, error)
+	List(ctx context.Context, orgID string, kind lorebase.ThreadKind, customerID, assistantID string, page lorebase.Page) ([]lorebase.Thread, int, error)
 	AddMessage(ctx context.Context, t lorebase.Thread, m lorebase.Message, extend time.Duration) (lorebase.Message, *time.Time, error)
 	Messages(ctx context.Context, threadID string, page lorebase.Page) ([]lorebase.Message, int, error)
 	Recent(ctx context.Context, threadID string, n int) ([]lorebase.Message, error)
-	MergeMetadata(ctx context.Context, orgID, kind, id string, patch map[string]json.RawMessage, maxBytes int) (lorebase.Thread, error)
+	MergeMetadata(ctx context.Context, orgID string, kind lorebase.ThreadKind, id string, patch map[string]json.RawMessage, maxBytes int) (lorebase.Thread, error)
 	MessageWithThread(ctx context.Context, orgID, id string) (lorebase.Message, lorebase.Thread, error)
 }
 
@@ -36,16 +36,6 @@ type Contexts interface {
 // Answerer answers a message.
 type Answerer interface {
 	Answer(ctx context.Context, req answer.Request, onToken func(string) error) (answer.Reply, error)
-}
-
-// Idempotency remembers replies by Idempotency-Key.
-type Idempotency interface {
-	// Claim records a key for a request. It returns the status and body of an earlier reply to
-	// replay (status 0: first use, go ahead, then Complete), an error of kind ErrConflict while
-	// the first request still runs, or of kind ErrInvalid when the key came with another request.
-	Claim(ctx context.Context, orgID, key, requestHash string) (int, json.RawMessage, error)
-	Complete(ctx context.Context, orgID, key string, status int, response any) error
-	Release(ctx context.Context, orgID, key string) error
 }
 
 // Gaps records and lists unanswered questions.
@@ -202,7 +192,7 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) erro
 
 // thread loads a thread the caller may use: of its organization and kind; for a widget token,
 // one it opened; for a session, not expired.
-func (s *Server) thread(r *http.Request, kind string) (lorebase.Thread, error) {
+func (s *Server) thread(r *http.Request, kind lorebase.ThreadKind) (lorebase.Thread, error) {
 	p := principalFrom(r.Context())
 	t, err := s.deps.Threads.Get(r.Context(), p.orgID, kind, r.PathValue("id"))
 	if err != nil {
@@ -217,7 +207,7 @@ func (s *Server) thread(r *http.Request, kind string) (lorebase.Thread, error) {
 	return t, nil
 }
 
-func (s *Server) getThread(kind string) func(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) getThread(kind lorebase.ThreadKind) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		t, err := s.thread(r, kind)
 		if err != nil {
@@ -246,7 +236,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-func (s *Server) listMessages(kind string) func(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) listMessages(kind lorebase.ThreadKind) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		t, err := s.thread(r, kind)
 		if err != nil {

@@ -66,18 +66,32 @@ func setup(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w := &world{db: db, ans: &scriptedAnswerer{}, threads: threads, gaps: store.NewGaps(db.Pool), thread: th}
-	w.svc = conversation.New(threads, store.NewAssistants(db.Pool), contexts, w.ans, w.gaps, conversation.Config{},
+	w.svc = conversation.New(threads, store.NewAssistants(db.Pool), contexts, w.ans, w.gaps, store.NewIdempotency(db.Pool), conversation.Config{},
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return w
 }
 
 func (w *world) turn(t *testing.T, content string, onToken func(string) error) (conversation.Exchange, error) {
 	t.Helper()
-	turn, err := w.svc.Begin(context.Background(), w.thread, content, nil)
+	turn, err := w.svc.Begin(context.Background(), w.thread, content, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return w.svc.Finish(context.Background(), turn, onToken)
+}
+
+// send sends content with an idempotency key: the exchange, and whether it was a replay.
+func (w *world) send(t *testing.T, content, key string) (conversation.Exchange, bool, error) {
+	t.Helper()
+	turn, err := w.svc.Begin(context.Background(), w.thread, content, nil, key)
+	if err != nil {
+		return conversation.Exchange{}, false, err
+	}
+	if turn.Replay != nil {
+		return *turn.Replay, true, nil
+	}
+	ex, err := w.svc.Finish(context.Background(), turn, nil)
+	return ex, false, err
 }
 
 func (w *world) messages(t *testing.T) []lorebase.Message {
@@ -158,10 +172,67 @@ func TestAbstentionRecordsGap(t *testing.T) {
 func TestBeginValidates(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
-	if _, err := w.svc.Begin(context.Background(), w.thread, "  ", nil); !errors.Is(err, lorebase.ErrInvalid) {
+	if _, err := w.svc.Begin(context.Background(), w.thread, "  ", nil, ""); !errors.Is(err, lorebase.ErrInvalid) {
 		t.Fatalf("empty message: %v, want ErrInvalid", err)
 	}
 	if msgs := w.messages(t); len(msgs) != 0 {
 		t.Fatalf("messages %+v", msgs)
+	}
+}
+
+// A message sent again with the same idempotency key gets the first exchange back without a
+// second answer or second messages; the key sent with another message is refused, and the
+// same key in another thread is another key.
+func TestIdempotencyKeyReplays(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.ans.reply = answer.Reply{Content: "Express delivery costs $9 [1].", Grounded: true, AnswerMode: answer.ModeGenerated}
+	first, replayed, err := w.send(t, "How much is express delivery?", "k-1")
+	if err != nil || replayed {
+		t.Fatalf("first send: replayed %v, %v", replayed, err)
+	}
+	again, replayed, err := w.send(t, "How much is express delivery?", "k-1")
+	if err != nil || !replayed || again.AssistantMessage.ID != first.AssistantMessage.ID || again.UserMessage.ID != first.UserMessage.ID ||
+		again.AssistantMessage.Content != "Express delivery costs $9 [1]." {
+		t.Fatalf("retry: replayed %v, exchange %+v, %v; want the first exchange %+v", replayed, again, err, first)
+	}
+	if len(w.ans.got) != 1 || len(w.messages(t)) != 2 {
+		t.Fatalf("%d answers, %d messages; want the retry to answer nothing and save nothing", len(w.ans.got), len(w.messages(t)))
+	}
+	if _, _, err := w.send(t, "Something else", "k-1"); !errors.Is(err, lorebase.ErrInvalid) {
+		t.Fatalf("key reused for another message: %v, want ErrInvalid", err)
+	}
+	other, err := w.threads.Create(context.Background(), lorebase.Thread{OrganizationID: w.thread.OrganizationID, Kind: lorebase.ThreadConversation,
+		AssistantID: w.thread.AssistantID, Locale: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.thread = other
+	if _, replayed, err := w.send(t, "How much is express delivery?", "k-1"); err != nil || replayed {
+		t.Fatalf("same key in another thread: replayed %v, %v; want a fresh answer", replayed, err)
+	}
+}
+
+// While the first message with a key is being answered a retry is a conflict; a failed answer
+// forgets the key, so the next retry runs again.
+func TestIdempotencyKeyConflictAndRelease(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	ctx := context.Background()
+	turn, err := w.svc.Begin(ctx, w.thread, "Is anybody there?", nil, "k-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.send(t, "Is anybody there?", "k-2"); !errors.Is(err, lorebase.ErrConflict) {
+		t.Fatalf("retry while answering: %v, want ErrConflict", err)
+	}
+	w.ans.err = errors.New("model server down")
+	if _, err := w.svc.Finish(ctx, turn, nil); err == nil {
+		t.Fatal("want the answer's error")
+	}
+	w.ans.err, w.ans.reply = nil, answer.Reply{Content: "Yes, we are here.", AnswerMode: answer.ModeGenerated}
+	ex, replayed, err := w.send(t, "Is anybody there?", "k-2")
+	if err != nil || replayed || ex.AssistantMessage.Content != "Yes, we are here." || len(w.ans.got) != 2 {
+		t.Fatalf("retry after a failure: replayed %v, exchange %+v, %d answers, %v; want a second answer", replayed, ex, len(w.ans.got), err)
 	}
 }

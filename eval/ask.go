@@ -164,11 +164,11 @@ func (r *run) askOne(ctx context.Context, engine *answer.Engine, q Question) (Re
 	res.Latency["retrieval"], res.Latency["total"] = ms(rep.Retrieval), ms(rep.Total)
 	res.Retrieved = []Retrieved{}
 	for _, c := range rep.Retrieved {
-		res.Retrieved = append(res.Retrieved, Retrieved{Document: r.documentID(c.ItemID.String()), ChunkID: c.ChunkID, Score: c.Score,
+		res.Retrieved = append(res.Retrieved, Retrieved{Document: r.documentID(c.ItemID), ChunkID: c.ID, Score: c.Score,
 			Lexical: c.LexicalScore, Vector: c.VectorScore})
 	}
 	for i, c := range rep.FAQ.Candidates {
-		res.FAQCands = append(res.FAQCands, FAQCandidate{Document: r.documentID(c.Result.ItemID.String()), Question: round3(c.Question),
+		res.FAQCands = append(res.FAQCands, FAQCandidate{Document: r.documentID(c.Result.ItemID), Question: round3(c.Question),
 			Forward: round3(c.Forward), Backward: round3(c.Backward), Exact: round3(c.Exact), Uniform: round3(c.Uniform),
 			Answer: round3(c.Answer), Score: round3(c.Score), Fused: round3(c.Result.Score), Lexical: round3(c.Result.LexicalScore),
 			Vector: round3(c.Result.VectorScore), Matched: i == 0 && rep.FAQ.Matched})

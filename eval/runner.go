@@ -208,7 +208,7 @@ func (r *run) rankedDocuments(results []retrieval.Result) ([]string, []float64) 
 	var ids []string
 	var scores []float64
 	for _, res := range results {
-		id := r.documentID(res.ItemID.String())
+		id := r.documentID(res.ItemID)
 		if id == "" || slices.Contains(ids, id) {
 			continue
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pgvector/pgvector-go"
 
+	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/store"
 	"github.com/lorebase/lorebase/store/storetest"
@@ -285,7 +286,7 @@ func benchCatchUp(b *testing.B, pool *pgxpool.Pool, s *Searcher, org uuid.UUID) 
 		b.Fatal(err)
 	}
 	emb := offline.NewEmbedder(storetest.VectorDims)
-	rows := make([]ChunkRow, 1000)
+	rows := make([]lorebase.Chunk, 1000)
 	texts := make([]string, len(rows))
 	for i := range rows {
 		texts[i] = fmt.Sprintf("catchupword%d appended chunk number %d", i, i)
@@ -295,7 +296,7 @@ func benchCatchUp(b *testing.B, pool *pgxpool.Pool, s *Searcher, org uuid.UUID) 
 		b.Fatal(err)
 	}
 	for i := range rows {
-		rows[i] = ChunkRow{OrganizationID: org, ItemID: item, Position: i, Content: texts[i], Language: "en",
+		rows[i] = lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Position: i, Content: texts[i], Language: "en",
 			Embedding: vecs[i], EmbeddingModel: emb.Model()}
 	}
 	tx, err := pool.Begin(ctx)
@@ -451,7 +452,7 @@ func benchRecall(b *testing.B, pool *pgxpool.Pool, s *Searcher, queries []benchQ
 			}
 		}
 		for _, r := range res {
-			if truth[r.ChunkID] {
+			if truth[r.ID] {
 				ourHits++
 			}
 		}
@@ -664,10 +665,10 @@ func loadBenchCorpus(b *testing.B, db *storetest.DB, c benchCorpus) {
 	const batch = 5000
 	for lo := 0; lo < n; lo += batch {
 		hi := min(lo+batch, n)
-		rows := make([]ChunkRow, 0, hi-lo)
+		rows := make([]lorebase.Chunk, 0, hi-lo)
 		for i := lo; i < hi; i++ {
 			o := c.owner[i]
-			rows = append(rows, ChunkRow{OrganizationID: c.orgs[o], ItemID: c.items[o], Position: i,
+			rows = append(rows, lorebase.Chunk{OrganizationID: c.orgs[o].String(), ItemID: c.items[o].String(), Position: i,
 				Content: c.texts[i], Language: "en", Embedding: vecs[i], EmbeddingModel: emb.Model(), TokenCount: 100})
 		}
 		tx, err := db.Pool.Begin(ctx)

@@ -413,10 +413,3 @@ func assistantParam(id uuid.UUID) any {
 	}
 	return id
 }
-
-func kindsParam(kinds []string) []string {
-	if kinds == nil {
-		return []string{}
-	}
-	return kinds
-}

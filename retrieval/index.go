@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -11,31 +12,6 @@ import (
 	"github.com/pgvector/pgvector-go"
 
 	"github.com/lorebase/lorebase"
-)
-
-// ChunkRow is one chunk to index. Indexer fills search_text and text_config from Content,
-// HeadingPath and Language; the database fills id, created_at and the lexical index.
-type ChunkRow struct {
-	OrganizationID uuid.UUID
-	ItemID         uuid.UUID
-	PageID         *int64 // crawled page of a URL item, nil otherwise
-	Position       int
-	Content        string
-	HeadingPath    []string
-	Page           int
-	URL            string
-	TokenCount     int
-	Kind           string // "text" (default) or "qa"
-	AssistantIDs   []uuid.UUID
-	Language       string // ISO 639-1 of the content; selects stemming
-	Embedding      []float32
-	EmbeddingModel string
-}
-
-// Chunk kinds.
-const (
-	KindText = "text"
-	KindQA   = "qa"
 )
 
 // copyColumns leaves out id and created_at (generated) and nothing else: COPY fires the
@@ -61,64 +37,84 @@ type Indexer struct{}
 // NewIndexer returns an Indexer.
 func NewIndexer() *Indexer { return &Indexer{} }
 
-// Insert copies rows into chunks with COPY. Postings and lengths are written by the table's
-// trigger in the same statement.
-func (ix *Indexer) Insert(ctx context.Context, tx pgx.Tx, rows []ChunkRow) error {
-	if len(rows) == 0 {
+// Insert copies chunks into the chunks table with COPY. Search text and text configuration
+// come from Content, HeadingPath and Language; the database fills the id, created_at, and,
+// by the table's trigger in the same statement, the postings and lengths.
+func (ix *Indexer) Insert(ctx context.Context, tx pgx.Tx, chunks []lorebase.Chunk) error {
+	if len(chunks) == 0 {
 		return nil
 	}
 	configs := make(map[string]uint32)
 	var names []string
-	for i, r := range rows {
-		if r.OrganizationID == uuid.Nil || r.ItemID == uuid.Nil {
-			return fmt.Errorf("%w: chunk %d: organization and item ids are required", lorebase.ErrInvalid, i)
+	ids := make([]chunkIDs, len(chunks))
+	for i, c := range chunks {
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("chunk %d: %w", i, err)
 		}
-		if r.Kind != "" && r.Kind != KindText && r.Kind != KindQA {
-			return fmt.Errorf("%w: chunk %d: kind %q", lorebase.ErrInvalid, i, r.Kind)
+		var err error
+		if ids[i], err = parseChunkIDs(c); err != nil {
+			return fmt.Errorf("chunk %d: %w", i, err)
 		}
-		c := TextConfig(r.Language)
-		if _, ok := configs[c]; !ok {
-			configs[c] = 0
-			names = append(names, c)
+		cfg := TextConfig(c.Language)
+		if _, ok := configs[cfg]; !ok {
+			configs[cfg] = 0
+			names = append(names, cfg)
 		}
 	}
 	if err := lookupConfigOIDs(ctx, tx, names, configs); err != nil {
 		return err
 	}
 	registerRegconfig(tx.Conn().TypeMap())
-	src := pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
-		r := rows[i]
-		kind := r.Kind
-		if kind == "" {
-			kind = KindText
-		}
+	src := pgx.CopyFromSlice(len(chunks), func(i int) ([]any, error) {
+		r := chunks[i]
+		kind := cmp.Or(r.Kind, lorebase.ChunkText)
 		heading := r.HeadingPath
 		if heading == nil {
 			heading = []string{}
-		}
-		assistants := r.AssistantIDs
-		if assistants == nil {
-			assistants = []uuid.UUID{}
 		}
 		var emb any // NULL when the chunk has no vector yet
 		if len(r.Embedding) > 0 {
 			emb = pgvector.NewVector(r.Embedding)
 		}
 		return []any{
-			r.OrganizationID, r.ItemID, r.PageID, r.Position, r.Content, heading, r.Page, r.URL,
-			r.TokenCount, kind, assistants, searchText(r), configs[TextConfig(r.Language)], emb,
+			ids[i].org, ids[i].item, r.PageID, r.Position, r.Content, heading, r.Page, r.URL,
+			r.TokenCount, string(kind), ids[i].assistants, searchText(r), configs[TextConfig(r.Language)], emb,
 			r.EmbeddingModel, len(r.Embedding),
 		}, nil
 	})
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"}, copyColumns, src); err != nil {
-		return fmt.Errorf("copy %d chunks: %w", len(rows), err)
+		return fmt.Errorf("copy %d chunks: %w", len(chunks), err)
 	}
 	return nil
 }
 
+// chunkIDs are a chunk's ids as the chunks table's uuid columns take them.
+type chunkIDs struct {
+	org, item  uuid.UUID
+	assistants []uuid.UUID
+}
+
+func parseChunkIDs(c lorebase.Chunk) (chunkIDs, error) {
+	var out chunkIDs
+	var err error
+	if out.org, err = uuid.Parse(c.OrganizationID); err != nil {
+		return out, fmt.Errorf("%w: organization id %q", lorebase.ErrInvalid, c.OrganizationID)
+	}
+	if out.item, err = uuid.Parse(c.ItemID); err != nil {
+		return out, fmt.Errorf("%w: item id %q", lorebase.ErrInvalid, c.ItemID)
+	}
+	out.assistants = make([]uuid.UUID, len(c.AssistantIDs))
+	for i, a := range c.AssistantIDs {
+		if out.assistants[i], err = uuid.Parse(a); err != nil {
+			return out, fmt.Errorf("%w: assistant id %q", lorebase.ErrInvalid, a)
+		}
+	}
+	return out, nil
+}
+
 // searchText is what BM25 sees: the heading path carries the words a section is about even
 // when its body never repeats them.
-func searchText(r ChunkRow) string {
+func searchText(r lorebase.Chunk) string {
 	text := r.Content
 	if len(r.HeadingPath) > 0 {
 		text = strings.Join(r.HeadingPath, " ") + "\n" + r.Content

@@ -222,7 +222,7 @@ func readVectorText(p *pgconn.Pipeline) ([]scored, error) {
 
 // vectorParams encodes the kNN statement's parameters in the text format: the vector as
 // pgvector's literal (float32 shortest form, exact on the way back), NULL for "any assistant",
-// the kinds (validated to KindText and KindQA) as an array literal.
+// the kinds (validated to text and qa) as an array literal.
 func vectorParams(q Query, limit int) [][]byte {
 	v := make([]byte, 0, len(q.Embedding)*10+2)
 	v = append(v, '[')
@@ -238,5 +238,5 @@ func vectorParams(q Query, limit int) [][]byte {
 		assistant = []byte(q.AssistantID.String())
 	}
 	return [][]byte{v, []byte(q.OrganizationID.String()), []byte(q.EmbeddingModel), assistant,
-		[]byte("{" + strings.Join(q.Kinds, ",") + "}"), []byte(strconv.Itoa(limit))}
+		[]byte("{" + strings.Join(kindsParam(q.Kinds), ",") + "}"), []byte(strconv.Itoa(limit))}
 }

@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/google/uuid"
+
+	"github.com/lorebase/lorebase"
 )
 
 // blockSize is the number of postings per block of a postings list. Each block keeps the
@@ -186,7 +188,7 @@ type lexFilter struct {
 
 func newLexFilter(q Query) lexFilter {
 	f := lexFilter{assistant: q.AssistantID}
-	hasQA, hasText := slices.Contains(q.Kinds, KindQA), slices.Contains(q.Kinds, KindText)
+	hasQA, hasText := slices.Contains(q.Kinds, lorebase.ChunkQA), slices.Contains(q.Kinds, lorebase.ChunkText)
 	f.qaOnly = hasQA && !hasText
 	f.textOnly = hasText && !hasQA
 	return f

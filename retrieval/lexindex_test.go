@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/store"
 )
 
@@ -26,7 +27,7 @@ func sameRanking(t *testing.T, label string, want, got []Result) {
 	for j := range want {
 		if math.Abs(want[j].LexicalScore-got[j].LexicalScore) > 1e-9 {
 			t.Fatalf("%s rank %d: score %.12f (chunk %d), want %.12f (chunk %d)", label, j+1,
-				got[j].LexicalScore, got[j].ChunkID, want[j].LexicalScore, want[j].ChunkID)
+				got[j].LexicalScore, got[j].ID, want[j].LexicalScore, want[j].ID)
 		}
 	}
 	if len(want) == 0 {
@@ -35,11 +36,11 @@ func sameRanking(t *testing.T, label string, want, got []Result) {
 	last := want[len(want)-1].LexicalScore
 	ids := map[int64]bool{}
 	for _, r := range got {
-		ids[r.ChunkID] = true
+		ids[r.ID] = true
 	}
 	for j, r := range want {
-		if r.LexicalScore > last+1e-9 && !ids[r.ChunkID] {
-			t.Fatalf("%s rank %d: chunk %d (%.12f) missing", label, j+1, r.ChunkID, r.LexicalScore)
+		if r.LexicalScore > last+1e-9 && !ids[r.ID] {
+			t.Fatalf("%s rank %d: chunk %d (%.12f) missing", label, j+1, r.ID, r.LexicalScore)
 		}
 	}
 }
@@ -57,8 +58,8 @@ func TestBM25IndexIsExact(t *testing.T) {
 	items := []uuid.UUID{e.item(t, org, "file", "x"), e.item(t, org, "file", "y", assistant), e.item(t, org, "file", "z", uuid.New())}
 	rng := rand.New(rand.NewSource(7))
 	common := []string{"alpha", "bravo", "charlie"}
-	gen := func(n, offset int) []ChunkRow {
-		var rows []ChunkRow
+	gen := func(n, offset int) []lorebase.Chunk {
+		var rows []lorebase.Chunk
 		for i := 0; i < n; i++ {
 			var words []string
 			for j := 0; j < 10+rng.Intn(40); j++ {
@@ -68,16 +69,16 @@ func TestBM25IndexIsExact(t *testing.T) {
 					words = append(words, fmt.Sprintf("w%d", rng.Intn(300)))
 				}
 			}
-			kind := KindText
+			kind := lorebase.ChunkText
 			if i%5 == 0 {
-				kind = KindQA
+				kind = lorebase.ChunkQA
 			}
 			it := items[rng.Intn(len(items))]
 			lang := "en"
 			if i%7 == 0 {
 				lang = "de"
 			}
-			rows = append(rows, ChunkRow{OrganizationID: org, ItemID: it, Position: offset + i, Content: strings.Join(words, " "), Language: lang, Kind: kind})
+			rows = append(rows, lorebase.Chunk{OrganizationID: org.String(), ItemID: it.String(), Position: offset + i, Content: strings.Join(words, " "), Language: lang, Kind: kind})
 		}
 		return rows
 	}
@@ -115,7 +116,7 @@ func TestBM25IndexIsExact(t *testing.T) {
 			}
 			q := Query{OrganizationID: org, Text: text, Language: "en", Mode: ModeLexical, K: 20}
 			if i%3 == 0 {
-				q.Kinds = []string{KindQA}
+				q.Kinds = []lorebase.ChunkKind{lorebase.ChunkQA}
 			}
 			if i%4 == 1 {
 				q.AssistantID = assistant
@@ -140,7 +141,7 @@ func TestBM25IndexIsExact(t *testing.T) {
 		for j := range want {
 			if math.Abs(want[j].Score-got[j].Score) > 1e-9 || math.Abs(want[j].VectorScore-got[j].VectorScore) > 1e-6 {
 				t.Fatalf("hybrid %q rank %d: %d (%.9f, cos %.6f), want %d (%.9f, cos %.6f)", text, j+1,
-					got[j].ChunkID, got[j].Score, got[j].VectorScore, want[j].ChunkID, want[j].Score, want[j].VectorScore)
+					got[j].ID, got[j].Score, got[j].VectorScore, want[j].ID, want[j].Score, want[j].VectorScore)
 			}
 		}
 	}
@@ -156,7 +157,7 @@ func TestBM25IndexIsExact(t *testing.T) {
 	}
 	// Read-your-writes: the index has not read the feed yet, so a search finds itself behind
 	// the organization's last commit and answers from SQL.
-	e.add(t, ChunkRow{OrganizationID: org, ItemID: items[0], Position: 5000, Content: "zeppelin hangar", Language: "en"})
+	e.add(t, lorebase.Chunk{OrganizationID: org.String(), ItemID: items[0].String(), Position: 5000, Content: "zeppelin hangar", Language: "en"})
 	behind := behindSearches.Load()
 	if res := e.searchWith(t, indexed, Query{OrganizationID: org, Text: "zeppelin", Language: "en", Mode: ModeLexical}); len(res) != 1 {
 		t.Fatalf("a chunk committed before the search: %d results", len(res))
@@ -213,7 +214,7 @@ func TestIndexReplicas(t *testing.T) {
 	defer cancel()
 	org := e.org(t)
 	seed := e.item(t, org, "file", "seed")
-	e.add(t, ChunkRow{OrganizationID: org, ItemID: seed, Content: "the seed chunk about gardening", Language: "en"})
+	e.add(t, lorebase.Chunk{OrganizationID: org.String(), ItemID: seed.String(), Content: "the seed chunk about gardening", Language: "en"})
 
 	type replica struct {
 		ix *Index
@@ -264,7 +265,7 @@ func TestIndexReplicas(t *testing.T) {
 		waitFor(t, 5*time.Second, fmt.Sprintf("replica %d answers from its index", i), func() bool { return gone(r) })
 	}
 	item := e.item(t, org, "file", "manual")
-	e.add(t, ChunkRow{OrganizationID: org, ItemID: item, Content: "Zeppelin maintenance: check the gas cells weekly.", Language: "en"})
+	e.add(t, lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Content: "Zeppelin maintenance: check the gas cells weekly.", Language: "en"})
 	committed := time.Now()
 	for i, r := range replicas {
 		waitFor(t, time.Until(committed.Add(time.Second)), fmt.Sprintf("replica %d finds the new chunk", i), func() bool { return found(r) })

@@ -6,6 +6,8 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+
+	"github.com/lorebase/lorebase"
 )
 
 // TestBM25PruningIsExact compares the pruned lexical list (a tiny essential budget, so common
@@ -19,7 +21,7 @@ func TestBM25PruningIsExact(t *testing.T) {
 	item := e.item(t, org, "file", "x")
 	rng := rand.New(rand.NewSource(7))
 	common := []string{"alpha", "bravo", "charlie"}
-	var rows []ChunkRow
+	var rows []lorebase.Chunk
 	for i := 0; i < 400; i++ {
 		var words []string
 		for j := 0; j < 30; j++ {
@@ -29,11 +31,11 @@ func TestBM25PruningIsExact(t *testing.T) {
 				words = append(words, fmt.Sprintf("w%d", rng.Intn(300)))
 			}
 		}
-		kind := KindText
+		kind := lorebase.ChunkText
 		if i%5 == 0 {
-			kind = KindQA
+			kind = lorebase.ChunkQA
 		}
-		rows = append(rows, ChunkRow{OrganizationID: org, ItemID: item, Position: i, Content: strings.Join(words, " "), Language: "en", Kind: kind})
+		rows = append(rows, lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Position: i, Content: strings.Join(words, " "), Language: "en", Kind: kind})
 	}
 	e.add(t, rows...)
 	full, err := New(e.db.Pool, Config{Candidates: 20})
@@ -54,15 +56,15 @@ func TestBM25PruningIsExact(t *testing.T) {
 		}
 		q := Query{OrganizationID: org, Text: text, Language: "en", Mode: ModeLexical, K: 20}
 		if i%3 == 0 {
-			q.Kinds = []string{KindQA}
+			q.Kinds = []lorebase.ChunkKind{lorebase.ChunkQA}
 		}
 		a, b := e.searchWith(t, full, q), e.searchWith(t, pruned, q)
 		if len(a) != len(b) {
 			t.Fatalf("%q: full %d results, pruned %d", text, len(a), len(b))
 		}
 		for j := range a {
-			if a[j].ChunkID != b[j].ChunkID || math.Abs(a[j].LexicalScore-b[j].LexicalScore) > 1e-9 {
-				t.Fatalf("%q rank %d: full %d (%.6f), pruned %d (%.6f)", text, j+1, a[j].ChunkID, a[j].LexicalScore, b[j].ChunkID, b[j].LexicalScore)
+			if a[j].ID != b[j].ID || math.Abs(a[j].LexicalScore-b[j].LexicalScore) > 1e-9 {
+				t.Fatalf("%q rank %d: full %d (%.6f), pruned %d (%.6f)", text, j+1, a[j].ID, a[j].LexicalScore, b[j].ID, b[j].LexicalScore)
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/eval/rank"
 	"github.com/lorebase/lorebase/internal/xquad"
 )
@@ -46,9 +47,9 @@ func TestSearchQualityXQuAD(t *testing.T) {
 			ctx := context.Background()
 			org := e.org(t)
 			item := e.item(t, org, "file", "xquad")
-			rows := make([]ChunkRow, len(set.Paragraphs))
+			rows := make([]lorebase.Chunk, len(set.Paragraphs))
 			for i, p := range set.Paragraphs {
-				rows[i] = ChunkRow{OrganizationID: org, ItemID: item, Position: i, Content: p, Language: lang}
+				rows[i] = lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Position: i, Content: p, Language: lang}
 			}
 			e.add(t, rows...)
 			// chunk ids in paragraph order

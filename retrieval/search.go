@@ -72,23 +72,18 @@ type Query struct {
 	Language       string // of the query; its configuration stems the query first
 	Embedding      []float32
 	EmbeddingModel string
-	Dims           int      // default len(Embedding)
-	K              int      // default KDefault
-	Mode           string   // ModeHybrid (default), ModeLexical or ModeVector
-	Kinds          []string // e.g. []string{KindQA}; empty: any
+	Dims           int                  // default len(Embedding)
+	K              int                  // default KDefault
+	Mode           string               // ModeHybrid (default), ModeLexical or ModeVector
+	Kinds          []lorebase.ChunkKind // e.g. {lorebase.ChunkQA}; empty: any
 }
 
-// Result is one retrieved chunk.
+// Result is one retrieved chunk with its item's title and type and its scores. Of the chunk,
+// a search loads ID, ItemID, Kind, Content, HeadingPath, Page and URL.
 type Result struct {
-	ChunkID     int64
-	ItemID      uuid.UUID
-	ItemType    string // file, qa, url
-	Title       string // the knowledge item's title
-	Content     string
-	HeadingPath []string
-	Page        int
-	URL         string
-	Kind        string
+	lorebase.Chunk
+	ItemType lorebase.KnowledgeType
+	Title    string // the knowledge item's title
 	// Score is the fused score: it orders one result list and means nothing across queries.
 	// Threshold on the raw scores instead.
 	Score        float64
@@ -239,7 +234,7 @@ func (s *Searcher) normalize(q *Query) error {
 		q.K = s.cfg.Candidates
 	}
 	for _, k := range q.Kinds {
-		if k != KindText && k != KindQA {
+		if k != lorebase.ChunkText && k != lorebase.ChunkQA {
 			return fmt.Errorf("%w: chunk kind %q", lorebase.ErrInvalid, k)
 		}
 	}
@@ -276,12 +271,12 @@ func (s *Searcher) load(ctx context.Context, q Query, top []fused) ([]Result, er
 	byID := make(map[int64]Result, len(top))
 	for rows.Next() {
 		var r Result
-		if err := rows.Scan(&r.ChunkID, &r.ItemID, &r.ItemType, &r.Title, &r.Content, &r.HeadingPath,
+		if err := rows.Scan(&r.ID, &r.ItemID, &r.ItemType, &r.Title, &r.Content, &r.HeadingPath,
 			&r.Page, &r.URL, &r.Kind); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("load results: %w", err)
 		}
-		byID[r.ChunkID] = r
+		byID[r.ID] = r
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load results: %w", err)
@@ -297,4 +292,13 @@ func (s *Searcher) load(ctx context.Context, q Query, top []fused) ([]Result, er
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// kindsParam is the kinds as the statements' text[] parameter; empty: any kind.
+func kindsParam(kinds []lorebase.ChunkKind) []string {
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		out[i] = string(k)
+	}
+	return out
 }

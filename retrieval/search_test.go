@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/lorebase/lorebase"
 )
 
 var allModes = []string{ModeHybrid, ModeLexical, ModeVector}
@@ -19,13 +21,13 @@ func TestSearchTenantIsolation(t *testing.T) {
 	itemA, itemB := e.item(t, orgA, "file", "A"), e.item(t, orgB, "file", "B")
 	text := "Refunds are issued within 14 days to the original payment method."
 	e.add(t,
-		ChunkRow{OrganizationID: orgA, ItemID: itemA, Content: text, Language: "en"},
-		ChunkRow{OrganizationID: orgB, ItemID: itemB, Content: text, Language: "en"},
-		ChunkRow{OrganizationID: orgB, ItemID: itemB, Position: 1, Content: "Refund policy: refunds within 14 days.", Language: "en"},
+		lorebase.Chunk{OrganizationID: orgA.String(), ItemID: itemA.String(), Content: text, Language: "en"},
+		lorebase.Chunk{OrganizationID: orgB.String(), ItemID: itemB.String(), Content: text, Language: "en"},
+		lorebase.Chunk{OrganizationID: orgB.String(), ItemID: itemB.String(), Position: 1, Content: "Refund policy: refunds within 14 days.", Language: "en"},
 	)
 	for _, mode := range allModes {
 		res := e.search(t, Query{OrganizationID: orgA, Text: "how long do refunds take", Language: "en", Mode: mode})
-		if len(res) != 1 || res[0].ItemID != itemA {
+		if len(res) != 1 || res[0].ItemID != itemA.String() {
 			t.Errorf("%s: org A got %d results %v, want only its own chunk", mode, len(res), itemsOf(res))
 		}
 	}
@@ -39,8 +41,8 @@ func TestSearchAssistantRestriction(t *testing.T) {
 	open := e.item(t, org, "file", "open")
 	restricted := e.item(t, org, "file", "sales only", sales)
 	e.add(t,
-		ChunkRow{OrganizationID: org, ItemID: open, Content: "Our discount policy for students.", Language: "en"},
-		ChunkRow{OrganizationID: org, ItemID: restricted, Content: "Internal discount policy for enterprise deals.", Language: "en", AssistantIDs: []uuid.UUID{sales}},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: open.String(), Content: "Our discount policy for students.", Language: "en"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: restricted.String(), Content: "Internal discount policy for enterprise deals.", Language: "en", AssistantIDs: []string{sales.String()}},
 	)
 	for _, mode := range allModes {
 		q := Query{OrganizationID: org, Text: "discount policy", Language: "en", Mode: mode}
@@ -68,11 +70,11 @@ func TestSearchDeleteRemovesAtOnce(t *testing.T) {
 	org := e.org(t)
 	gone, kept := e.item(t, org, "file", "gone"), e.item(t, org, "url", "kept")
 	e.add(t,
-		ChunkRow{OrganizationID: org, ItemID: gone, Content: "The warranty covers manufacturing defects for two years.", Language: "en"},
-		ChunkRow{OrganizationID: org, ItemID: kept, Content: "Shipping takes three to five business days.", Language: "en"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: gone.String(), Content: "The warranty covers manufacturing defects for two years.", Language: "en"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: kept.String(), Content: "Shipping takes three to five business days.", Language: "en"},
 	)
 	q := Query{OrganizationID: org, Text: "warranty defects", Language: "en", Mode: ModeLexical}
-	if res := e.search(t, q); len(res) != 1 || res[0].ItemID != gone {
+	if res := e.search(t, q); len(res) != 1 || res[0].ItemID != gone.String() {
 		t.Fatalf("before delete: got %v", itemsOf(res))
 	}
 	// Deleting the item cascades to chunks; the trigger removes postings in the same statement.
@@ -115,15 +117,15 @@ func TestSearchBM25PrefersRareTerm(t *testing.T) {
 	e := setup(t)
 	org := e.org(t)
 	item := e.item(t, org, "file", "manual")
-	rows := []ChunkRow{
+	rows := []lorebase.Chunk{
 		{Content: "Replacing the toner cartridge takes a minute.", Language: "en"},
 		{Content: "The printer connects over Wi-Fi.", Language: "en"},
 	}
 	for i := 0; i < 10; i++ { // "printer" is everywhere, "toner" in one chunk
-		rows = append(rows, ChunkRow{Content: fmt.Sprintf("Printer model %d supports duplex printing.", i), Language: "en"})
+		rows = append(rows, lorebase.Chunk{Content: fmt.Sprintf("Printer model %d supports duplex printing.", i), Language: "en"})
 	}
 	for i := range rows {
-		rows[i].OrganizationID, rows[i].ItemID, rows[i].Position = org, item, i
+		rows[i].OrganizationID, rows[i].ItemID, rows[i].Position = org.String(), item.String(), i
 	}
 	e.add(t, rows...)
 	res := e.search(t, Query{OrganizationID: org, Text: "printer toner", Language: "en", Mode: ModeLexical, K: 20})
@@ -143,7 +145,7 @@ func TestSearchQuestionMatchesWithoutAllWords(t *testing.T) {
 	e := setup(t)
 	org := e.org(t)
 	item := e.item(t, org, "file", "help")
-	e.add(t, ChunkRow{OrganizationID: org, ItemID: item, Content: "To reset your password, open Settings and choose Security.", Language: "en", HeadingPath: []string{"Account"}})
+	e.add(t, lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Content: "To reset your password, open Settings and choose Security.", Language: "en", HeadingPath: []string{"Account"}})
 	res := e.search(t, Query{OrganizationID: org, Text: "How can I quickly reset a forgotten password on my phone?", Language: "en", Mode: ModeLexical})
 	if len(res) != 1 {
 		t.Fatalf("got %d results; terms must be OR-ed, not AND-ed", len(res))
@@ -159,9 +161,9 @@ func TestSearchCJK(t *testing.T) {
 	org := e.org(t)
 	item := e.item(t, org, "file", "faq")
 	e.add(t,
-		ChunkRow{OrganizationID: org, ItemID: item, Content: "东京塔是日本东京的著名观光景点，高333米。", Language: "zh"},
-		ChunkRow{OrganizationID: org, ItemID: item, Position: 1, Content: "パスワードをリセットするには、設定画面を開いてください。", Language: "ja"},
-		ChunkRow{OrganizationID: org, ItemID: item, Position: 2, Content: "配送には通常三日かかります。", Language: "ja"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Content: "东京塔是日本东京的著名观光景点，高333米。", Language: "zh"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Position: 1, Content: "パスワードをリセットするには、設定画面を開いてください。", Language: "ja"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Position: 2, Content: "配送には通常三日かかります。", Language: "ja"},
 	)
 	for _, tc := range []struct{ query, lang, want string }{
 		{"东京塔有多高？", "zh", "东京塔"},
@@ -180,8 +182,8 @@ func TestSearchGermanStemming(t *testing.T) {
 	org := e.org(t)
 	item := e.item(t, org, "file", "Handbuch")
 	e.add(t,
-		ChunkRow{OrganizationID: org, ItemID: item, Content: "Die Häuser wurden im letzten Jahr renoviert.", Language: "de"},
-		ChunkRow{OrganizationID: org, ItemID: item, Position: 1, Content: "The houses were renovated last year.", Language: "en"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Content: "Die Häuser wurden im letzten Jahr renoviert.", Language: "de"},
+		lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Position: 1, Content: "The houses were renovated last year.", Language: "en"},
 	)
 	// "Haus" only matches "Häuser" through the German stemmer.
 	res := e.search(t, Query{OrganizationID: org, Text: "Wann wurde das Haus renoviert?", Language: "de", Mode: ModeLexical})
@@ -201,15 +203,15 @@ func TestSearchKindsFilter(t *testing.T) {
 	e := setup(t)
 	org := e.org(t)
 	doc, faq := e.item(t, org, "file", "doc"), e.item(t, org, "qa", "faq")
-	var rows []ChunkRow
+	var rows []lorebase.Chunk
 	for i := 0; i < 30; i++ { // many better text matches must not crowd out the one qa chunk
-		rows = append(rows, ChunkRow{OrganizationID: org, ItemID: doc, Position: i, Content: "Opening hours: opening hours are 9 to 5, opening hours vary on holidays.", Language: "en"})
+		rows = append(rows, lorebase.Chunk{OrganizationID: org.String(), ItemID: doc.String(), Position: i, Content: "Opening hours: opening hours are 9 to 5, opening hours vary on holidays.", Language: "en"})
 	}
-	rows = append(rows, ChunkRow{OrganizationID: org, ItemID: faq, Kind: KindQA, Content: "Q: When are you open? A: Our opening hours are 9 to 5.", Language: "en"})
+	rows = append(rows, lorebase.Chunk{OrganizationID: org.String(), ItemID: faq.String(), Kind: lorebase.ChunkQA, Content: "Q: When are you open? A: Our opening hours are 9 to 5.", Language: "en"})
 	e.add(t, rows...)
 	for _, mode := range allModes {
-		res := e.search(t, Query{OrganizationID: org, Text: "opening hours", Language: "en", Mode: mode, Kinds: []string{KindQA}})
-		if len(res) != 1 || res[0].Kind != KindQA || res[0].ItemType != "qa" {
+		res := e.search(t, Query{OrganizationID: org, Text: "opening hours", Language: "en", Mode: mode, Kinds: []lorebase.ChunkKind{lorebase.ChunkQA}})
+		if len(res) != 1 || res[0].Kind != lorebase.ChunkQA || res[0].ItemType != "qa" {
 			t.Errorf("%s: got %d results (%v), want only the qa chunk", mode, len(res), itemsOf(res))
 		}
 	}
@@ -222,9 +224,9 @@ func TestIndexerInsertManyWithCopy(t *testing.T) {
 	org := e.org(t)
 	item := e.item(t, org, "file", "big")
 	const n = 3000
-	rows := make([]ChunkRow, n)
+	rows := make([]lorebase.Chunk, n)
 	for i := range rows {
-		rows[i] = ChunkRow{OrganizationID: org, ItemID: item, Position: i, Language: "en",
+		rows[i] = lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Position: i, Language: "en",
 			Content: fmt.Sprintf("Section %d describes the common procedure and serial code x%dq.", i, i)}
 	}
 	e.add(t, rows...)
@@ -256,9 +258,9 @@ func TestIndexerConcurrentIngestion(t *testing.T) {
 	errs := make(chan error, writers)
 	for w := 0; w < writers; w++ {
 		item := e.item(t, org, "file", "w")
-		rows := make([]ChunkRow, per)
+		rows := make([]lorebase.Chunk, per)
 		for i := range rows {
-			rows[i] = ChunkRow{OrganizationID: org, ItemID: item, Position: i, Language: "en", Content: "shared vocabulary in every chunk"}
+			rows[i] = lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Position: i, Language: "en", Content: "shared vocabulary in every chunk"}
 		}
 		wg.Add(1)
 		go func() {
@@ -300,7 +302,7 @@ func TestVectorQueryUsesHNSWIndex(t *testing.T) {
 	ctx := context.Background()
 	org := e.org(t)
 	item := e.item(t, org, "file", "x")
-	e.add(t, ChunkRow{OrganizationID: org, ItemID: item, Content: "anything", Language: "en"})
+	e.add(t, lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Content: "anything", Language: "en"})
 	v, _ := e.emb.Embed(ctx, []string{"anything"})
 	tx, err := e.db.Pool.Begin(ctx)
 	if err != nil {
@@ -328,11 +330,11 @@ func TestSearchSeesNewChunksDespiteStatsCache(t *testing.T) {
 	if res := e.search(t, q); len(res) != 0 {
 		t.Fatalf("empty organization: got %d results", len(res))
 	}
-	e.add(t, ChunkRow{OrganizationID: org, ItemID: item, Content: "Change the invoice address in Billing.", Language: "en"})
+	e.add(t, lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Content: "Change the invoice address in Billing.", Language: "en"})
 	if res := e.search(t, q); len(res) != 1 {
 		t.Fatalf("after first chunk: got %d results", len(res))
 	}
-	e.add(t, ChunkRow{OrganizationID: org, ItemID: item, Position: 1, Content: "Every invoice is sent by email.", Language: "en"})
+	e.add(t, lorebase.Chunk{OrganizationID: org.String(), ItemID: item.String(), Position: 1, Content: "Every invoice is sent by email.", Language: "en"})
 	if res := e.search(t, q); len(res) != 2 {
 		t.Errorf("after second chunk: got %d results, want 2", len(res))
 	}

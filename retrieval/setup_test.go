@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/store/storetest"
 )
@@ -53,7 +54,7 @@ func (e *env) item(t testing.TB, org uuid.UUID, typ, title string, assistants ..
 }
 
 // add embeds rows that have no vector and inserts them in one committed transaction.
-func (e *env) add(t testing.TB, rows ...ChunkRow) {
+func (e *env) add(t testing.TB, rows ...lorebase.Chunk) {
 	t.Helper()
 	ctx := context.Background()
 	var texts []string
@@ -104,7 +105,7 @@ func (e *env) search(t testing.TB, q Query) []Result {
 func chunkIDsOf(res []Result) []int64 {
 	out := make([]int64, len(res))
 	for i, r := range res {
-		out[i] = r.ChunkID
+		out[i] = r.ID
 	}
 	return out
 }
@@ -112,7 +113,7 @@ func chunkIDsOf(res []Result) []int64 {
 func itemsOf(res []Result) map[uuid.UUID]bool {
 	m := map[uuid.UUID]bool{}
 	for _, r := range res {
-		m[r.ItemID] = true
+		m[uuid.MustParse(r.ItemID)] = true
 	}
 	return m
 }

@@ -27,8 +27,8 @@ LIMIT $4 OFFSET $5`
 
 // CrawledPages lists one page of a URL item's crawled pages, by URL, with their passage counts
 // and, for pages the last crawl could not index, the reason. status "" lists every page,
-// otherwise only lorebase.CrawledPageReady or lorebase.CrawledPageFailed ones.
-func (s *Knowledge) CrawledPages(ctx context.Context, orgID, itemID, status string, page lorebase.Page) ([]lorebase.CrawledPage, int, error) {
+// otherwise only lorebase.StatusReady or lorebase.StatusFailed ones.
+func (s *Knowledge) CrawledPages(ctx context.Context, orgID, itemID string, status lorebase.KnowledgeStatus, page lorebase.Page) ([]lorebase.CrawledPage, int, error) {
 	rows, err := s.pool.Query(ctx, listCrawledPages, orgID, itemID, status, page.PageSize, page.Offset())
 	if err != nil {
 		return nil, 0, Translate(err)
@@ -41,9 +41,9 @@ func (s *Knowledge) CrawledPages(ctx context.Context, orgID, itemID, status stri
 		if err := rows.Scan(&p.URL, &p.Title, &p.FetchedAt, &p.Chunks, &p.Error, &total); err != nil {
 			return nil, 0, err
 		}
-		p.Status = lorebase.CrawledPageReady
+		p.Status = lorebase.StatusReady
 		if p.Error != nil {
-			p.Status = lorebase.CrawledPageFailed
+			p.Status = lorebase.StatusFailed
 		}
 		out = append(out, p)
 	}

@@ -217,7 +217,7 @@ const setStatus = `UPDATE knowledge_items SET status = $3, error = $4, updated_a
 WHERE id = $1 AND generation = $2`
 
 // SetStatus moves the item of the given generation to a status; error is nil unless failed.
-func (s *Knowledge) SetStatus(ctx context.Context, q Querier, id string, generation int, status string, errText *string) error {
+func (s *Knowledge) SetStatus(ctx context.Context, q Querier, id string, generation int, status lorebase.KnowledgeStatus, errText *string) error {
 	tag, err := q.Exec(ctx, setStatus, id, generation, status, errText)
 	if err != nil {
 		return Translate(err)

@@ -13,7 +13,7 @@ import (
 // MergeMetadata merges patch into a session's metadata the way JSON merge patch does at the top
 // level (a null removes a key), under a row lock so concurrent patches never lose keys. A
 // result larger than maxBytes is refused with a validation error and nothing changes.
-func (s *Threads) MergeMetadata(ctx context.Context, orgID, kind, id string, patch map[string]json.RawMessage, maxBytes int) (lorebase.Thread, error) {
+func (s *Threads) MergeMetadata(ctx context.Context, orgID string, kind lorebase.ThreadKind, id string, patch map[string]json.RawMessage, maxBytes int) (lorebase.Thread, error) {
 	if !IsUUID(id) {
 		return lorebase.Thread{}, lorebase.ErrNotFound
 	}

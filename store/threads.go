@@ -47,7 +47,7 @@ func (s *Threads) Create(ctx context.Context, t lorebase.Thread) (lorebase.Threa
 const selectThread = `SELECT ` + threadColumns + ` FROM threads WHERE organization_id = $1 AND id = $2 AND kind = $3`
 
 // Get finds a thread of the organization and kind.
-func (s *Threads) Get(ctx context.Context, orgID, kind, id string) (lorebase.Thread, error) {
+func (s *Threads) Get(ctx context.Context, orgID string, kind lorebase.ThreadKind, id string) (lorebase.Thread, error) {
 	if !IsUUID(id) {
 		return lorebase.Thread{}, lorebase.ErrNotFound
 	}
@@ -59,7 +59,7 @@ WHERE organization_id = $1 AND kind = $2 AND ($3 = '' OR customer_id = $3) AND (
 ORDER BY created_at DESC, id LIMIT $5 OFFSET $6`
 
 // List returns one page of threads, newest first, optionally for one customer or assistant.
-func (s *Threads) List(ctx context.Context, orgID, kind, customerID, assistantID string, page lorebase.Page) ([]lorebase.Thread, int, error) {
+func (s *Threads) List(ctx context.Context, orgID string, kind lorebase.ThreadKind, customerID, assistantID string, page lorebase.Page) ([]lorebase.Thread, int, error) {
 	rows, err := s.pool.Query(ctx, listThreads, orgID, kind, customerID, assistantID, page.PageSize, page.Offset())
 	if err != nil {
 		return nil, 0, Translate(err)

@@ -17,7 +17,6 @@ import (
 	"github.com/lorebase/lorebase/ingest/crawl"
 	"github.com/lorebase/lorebase/ingest/html"
 	"github.com/lorebase/lorebase/ingest/pipeline"
-	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/store"
 )
 
@@ -243,16 +242,13 @@ func (in *ingestor) storePage(ctx context.Context, it lorebase.KnowledgeItem, re
 		if err := in.index.DeletePageChunks(ctx, tx, pageID); err != nil {
 			return err
 		}
-		rows, err := in.rows(it, prepared, retrieval.KindText, lang, &pageID)
-		if err != nil {
-			return err
-		}
-		for i := range rows {
-			if rows[i].URL == "" {
-				rows[i].URL = res.Key
+		chunks := ofItem(it, prepared, lorebase.ChunkText, lang, &pageID)
+		for i := range chunks {
+			if chunks[i].URL == "" {
+				chunks[i].URL = res.Key
 			}
 		}
-		return in.index.Insert(ctx, tx, rows)
+		return in.index.Insert(ctx, tx, chunks)
 	})
 	return len(prepared), err
 }

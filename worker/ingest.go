@@ -13,7 +13,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/lorebase/lorebase"
-	"github.com/lorebase/lorebase/ingest/chunk"
 	"github.com/lorebase/lorebase/ingest/pipeline"
 	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/store"
@@ -113,7 +112,7 @@ func attemptOf[T river.JobArgs](job *river.Job[T]) *attempts {
 }
 
 // embed embeds chunks, reporting progress after every batch.
-func (in *ingestor) embed(ctx context.Context, it lorebase.KnowledgeItem, title string, chunks []chunk.Chunk, p lorebase.Progress) ([]pipeline.Prepared, lorebase.Progress, error) {
+func (in *ingestor) embed(ctx context.Context, it lorebase.KnowledgeItem, title string, chunks []lorebase.Chunk, p lorebase.Progress) ([]lorebase.Chunk, lorebase.Progress, error) {
 	p.Stage, p.ChunksTotal = "embedding", len(chunks)
 	last := time.Now()
 	prepared, err := pipeline.Embed(ctx, in.deps.Embedder, title, chunks, 0, func(done int) error {
@@ -127,36 +126,19 @@ func (in *ingestor) embed(ctx context.Context, it lorebase.KnowledgeItem, title 
 	return prepared, p, err
 }
 
-// rows turns prepared chunks into index rows for the item.
-func (in *ingestor) rows(it lorebase.KnowledgeItem, prepared []pipeline.Prepared, kind, lang string, pageID *int64) ([]retrieval.ChunkRow, error) {
-	org, err := uuid.Parse(it.OrganizationID)
-	if err != nil {
-		return nil, err
+// ofItem marks embedded chunks as the item's: its organization, its assistant restriction,
+// the chunks' kind and language, and the crawled page they come from (nil for other items).
+func ofItem(it lorebase.KnowledgeItem, chunks []lorebase.Chunk, kind lorebase.ChunkKind, lang string, pageID *int64) []lorebase.Chunk {
+	for i := range chunks {
+		c := &chunks[i]
+		c.OrganizationID, c.ItemID, c.PageID, c.Kind, c.AssistantIDs, c.Language = it.OrganizationID, it.ID, pageID, kind, it.AssistantIDs, lang
 	}
-	itemID, err := uuid.Parse(it.ID)
-	if err != nil {
-		return nil, err
-	}
-	assistants := make([]uuid.UUID, 0, len(it.AssistantIDs))
-	for _, a := range it.AssistantIDs {
-		if id, err := uuid.Parse(a); err == nil {
-			assistants = append(assistants, id)
-		}
-	}
-	out := make([]retrieval.ChunkRow, 0, len(prepared))
-	for _, p := range prepared {
-		out = append(out, retrieval.ChunkRow{
-			OrganizationID: org, ItemID: itemID, PageID: pageID, Position: p.Position, Content: p.Text,
-			HeadingPath: p.HeadingPath, Page: p.Page, URL: p.URL, TokenCount: p.TokenCount, Kind: kind,
-			AssistantIDs: assistants, Language: lang, Embedding: p.Embedding, EmbeddingModel: in.deps.Embedder.Model(),
-		})
-	}
-	return out, nil
+	return chunks
 }
 
 // replaceItemChunks swaps all of an item's chunks and marks it ready, atomically, only if the
 // job is still the item's current one: a retried or duplicated job never duplicates chunks.
-func (in *ingestor) replaceItemChunks(ctx context.Context, it lorebase.KnowledgeItem, rows []retrieval.ChunkRow, warnings []string, p lorebase.Progress, pages int, lang string, next *time.Time) error {
+func (in *ingestor) replaceItemChunks(ctx context.Context, it lorebase.KnowledgeItem, chunks []lorebase.Chunk, warnings []string, p lorebase.Progress, pages int, lang string, next *time.Time) error {
 	return pgx.BeginFunc(ctx, in.deps.Pool, func(tx pgx.Tx) error {
 		if err := in.items.LockCurrent(ctx, tx, it.ID, it.Generation); err != nil {
 			return err
@@ -165,7 +147,7 @@ func (in *ingestor) replaceItemChunks(ctx context.Context, it lorebase.Knowledge
 		if err := in.index.DeleteItemChunks(ctx, tx, id); err != nil {
 			return fmt.Errorf("delete old chunks: %w", err)
 		}
-		if err := in.index.Insert(ctx, tx, rows); err != nil {
+		if err := in.index.Insert(ctx, tx, chunks); err != nil {
 			return fmt.Errorf("store chunks: %w", err)
 		}
 		p.Stage = ""

@@ -11,7 +11,6 @@ import (
 
 	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/ingest/pipeline"
-	"github.com/lorebase/lorebase/retrieval"
 )
 
 // IngestFileWorker turns an uploaded file into chunks: extract → chunk → embed → store.
@@ -68,10 +67,6 @@ func (w *IngestFileWorker) Work(ctx context.Context, job *river.Job[IngestFileAr
 			return err
 		}
 		lang := languageOf(it, sampleText(chunks))
-		rows, err := w.in.rows(it, prepared, retrieval.KindText, lang, nil)
-		if err != nil {
-			return err
-		}
-		return w.in.replaceItemChunks(ctx, it, rows, doc.Warnings, p, doc.Pages, lang, nil)
+		return w.in.replaceItemChunks(ctx, it, ofItem(it, prepared, lorebase.ChunkText, lang, nil), doc.Warnings, p, doc.Pages, lang, nil)
 	})
 }

@@ -19,6 +19,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lorebase/lorebase"
+	"github.com/lorebase/lorebase/answer"
 )
 
 // benchOptions are the flags every benchmark shares.
@@ -250,7 +253,7 @@ func benchKnowledgeBase(ctx context.Context, c *benchClient) (string, error) {
 		return "", fmt.Errorf("knowledge base (are workers running?): %w", err)
 	}
 	for _, st := range states {
-		if st.Status != "ready" {
+		if st.Status != lorebase.StatusReady {
 			return "", fmt.Errorf("knowledge item %s ended %s", st.Title, st.Status)
 		}
 	}
@@ -404,7 +407,7 @@ func benchSendMessage(ctx context.Context, c *benchClient, convID string, client
 // modelCalls is how many chat requests the engine made for a measured message (one with
 // history) answered in mode: the standalone rewrite, plus the answer itself when generated.
 func modelCalls(mode string) int {
-	if mode == "generated" {
+	if mode == answer.ModeGenerated {
 		return 2
 	}
 	return 1
@@ -627,7 +630,7 @@ func runBenchIngest(cmd *cobra.Command, opts *globalOptions, bo *benchOptions, m
 	chunks, failed := 0, 0
 	for _, st := range states {
 		chunks += st.Chunks
-		if st.Status == "failed" {
+		if st.Status == lorebase.StatusFailed {
 			failed++
 		}
 	}

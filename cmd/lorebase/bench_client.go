@@ -127,7 +127,7 @@ func (c *benchClient) waitItems(ctx context.Context, ids []string, timeout time.
 	for {
 		pending := 0
 		for _, id := range ids {
-			if st, ok := state[id]; ok && (st.Status == "ready" || st.Status == "failed") {
+			if st, ok := state[id]; ok && st.Status.Final() {
 				continue
 			}
 			var it itemStatus
@@ -135,7 +135,7 @@ func (c *benchClient) waitItems(ctx context.Context, ids []string, timeout time.
 				return state, err
 			}
 			state[id] = it
-			if it.Status != "ready" && it.Status != "failed" {
+			if !it.Status.Final() {
 				pending++
 			}
 		}

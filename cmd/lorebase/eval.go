@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lorebase/lorebase/eval"
+	"github.com/lorebase/lorebase/retrieval"
 )
 
 // evalOptions configure an evaluation run.
@@ -44,7 +45,7 @@ func (o *evalOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.extra, "questions", "", "a native questions.jsonl asked after the set's own (say, unrelated questions no curated pair should answer)")
 	f.StringVar(&o.split, "split", "test", "BEIR qrels split (qrels/<split>.tsv)")
 	f.StringVar(&o.language, "language", "", "language of a SQuAD file and of the assistant; empty: from the file name or detected")
-	f.StringVar(&o.mode, "mode", "hybrid", "retrieval mode of the answer pass: lexical, vector or hybrid")
+	f.StringVar(&o.mode, "mode", retrieval.ModeHybrid, "retrieval mode of the answer pass: lexical, vector or hybrid")
 	f.StringVar(&o.modes, "modes", "lexical,vector,hybrid", "retrieval modes measured by the ranking metrics, comma-separated")
 	f.IntVar(&o.k, "k", 0, "passages the answer engine retrieves (0: the engine's default, 8)")
 	f.IntVar(&o.depth, "depth", eval.DepthDefault, "results of the retrieval pass (recall@100 needs 100)")

@@ -76,7 +76,7 @@ them). For PDFs it prints the words kept on each PDF page.`,
 					case c.Anchor != "":
 						fmt.Fprintf(out, " · #%s", c.Anchor)
 					}
-					fmt.Fprintf(out, " ---\n%s\n", c.Text)
+					fmt.Fprintf(out, " ---\n%s\n", c.Content)
 				}
 			}
 			return nil

@@ -17,6 +17,8 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+
+	"github.com/lorebase/lorebase"
 )
 
 // ingestClient talks to a running lorebase server through the public API.
@@ -33,11 +35,11 @@ type apiEnvelope struct {
 }
 
 type itemStatus struct {
-	ID     string  `json:"id"`
-	Title  string  `json:"title"`
-	Status string  `json:"status"`
-	Error  *string `json:"error"`
-	Chunks int     `json:"chunk_count"`
+	ID     string                   `json:"id"`
+	Title  string                   `json:"title"`
+	Status lorebase.KnowledgeStatus `json:"status"`
+	Error  *string                  `json:"error"`
+	Chunks int                      `json:"chunk_count"`
 }
 
 func (c *ingestClient) do(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
@@ -195,13 +197,13 @@ func runIngest(cmd *cobra.Command, c *ingestClient, files, urls []string, maxPag
 		for {
 			done := 0
 			for i := range items {
-				if items[i].Status != "ready" && items[i].Status != "failed" {
+				if !items[i].Status.Final() {
 					var it itemStatus
 					if err := c.do(ctx, "GET", "/api/v1/knowledge/"+items[i].ID, "", nil, &it); err == nil {
 						items[i] = it
 					}
 				}
-				if items[i].Status == "ready" || items[i].Status == "failed" {
+				if items[i].Status.Final() {
 					done++
 				}
 			}
@@ -213,21 +215,21 @@ func runIngest(cmd *cobra.Command, c *ingestClient, files, urls []string, maxPag
 		}
 		_ = bar.Finish()
 	}
-	counts := map[string]int{}
+	counts := map[lorebase.KnowledgeStatus]int{}
 	w := cmd.OutOrStdout()
 	for _, it := range items {
 		counts[it.Status]++
-		if it.Status == "failed" && it.Error != nil {
+		if it.Status == lorebase.StatusFailed && it.Error != nil {
 			fmt.Fprintf(w, "failed  %s: %s\n", it.Title, *it.Error)
 		}
 	}
 	for _, r := range refused {
 		fmt.Fprintf(w, "refused %s\n", r)
 	}
-	fmt.Fprintf(w, "%d ready, %d failed, %d still processing, %d refused\n", counts["ready"], counts["failed"],
-		len(items)-counts["ready"]-counts["failed"], len(refused))
-	if counts["failed"]+len(refused) > 0 {
-		return fmt.Errorf("%d items did not make it", counts["failed"]+len(refused))
+	ready, failed := counts[lorebase.StatusReady], counts[lorebase.StatusFailed]
+	fmt.Fprintf(w, "%d ready, %d failed, %d still processing, %d refused\n", ready, failed, len(items)-ready-failed, len(refused))
+	if failed+len(refused) > 0 {
+		return fmt.Errorf("%d items did not make it", failed+len(refused))
 	}
 	return nil
 }

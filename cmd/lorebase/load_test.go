@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/store"
 	"github.com/lorebase/lorebase/store/storetest"
 )
@@ -332,7 +333,7 @@ func TestLoadTwoServersTwoWorkers(t *testing.T) {
 	if err != nil {
 		t.Fatalf("knowledge after the traffic: %v", err)
 	}
-	final := map[string]int{}
+	final := map[lorebase.KnowledgeStatus]int{}
 	for _, st := range states {
 		final[st.Status]++
 		if st.Status == "failed" {

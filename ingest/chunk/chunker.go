@@ -1,5 +1,5 @@
-// Package chunk cuts an extracted ingest.Document into retrieval-sized chunks measured in real
-// BPE tokens (cl100k_base). It follows the document's structure: headings open sections and
+// Package chunk cuts an extracted ingest.Document into retrieval-sized lorebase.Chunks measured
+// in real BPE tokens (cl100k_base). It follows the document's structure: headings open sections and
 // become each chunk's HeadingPath, blocks are packed whole when they fit, and only blocks larger
 // than MaxTokens are split — between table rows (repeating the header), list items, code lines,
 // sentences, and as a last resort between tokens.
@@ -12,6 +12,7 @@ import (
 
 	"github.com/tiktoken-go/tokenizer"
 
+	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/ingest"
 )
 
@@ -36,20 +37,6 @@ type Config struct {
 	TargetTokens  int // pack blocks until a chunk would exceed this
 	MaxTokens     int // hard ceiling: no chunk is longer
 	OverlapTokens int // whole sentences repeated at the start of the next chunk in a section
-}
-
-// Chunk is one piece of a document ready to embed. Text carries no heading prefix: the heading
-// path is a separate field so the caller decides how to present it.
-type Chunk struct {
-	Text        string
-	HeadingPath []string // enclosing headings, outermost first; nil before the first heading
-	// Anchor is the fragment of the nearest enclosing heading that has one ("_options"), so
-	// a citation can link to the section; empty when no enclosing heading has an anchor.
-	Anchor     string
-	Page       int // page the chunk's text starts on; 0 when the source has no pages
-	URL        string
-	Position   int // 0-based order in the document
-	TokenCount int // exact cl100k_base token count of Text
 }
 
 // Chunker is safe for concurrent use: it holds only its config and the shared, read-only codec.
@@ -84,7 +71,7 @@ func (c *Chunker) Config() Config { return c.cfg }
 
 // Chunk splits doc into chunks in document order. It is deterministic: the same document and
 // config always give the same chunks.
-func (c *Chunker) Chunk(doc *ingest.Document) []Chunk {
+func (c *Chunker) Chunk(doc *ingest.Document) []lorebase.Chunk {
 	if doc == nil {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/ingest"
 )
 
@@ -76,7 +77,7 @@ func TestChunkRules(t *testing.T) {
 		name  string
 		cfg   Config
 		doc   ingest.Document
-		check func(t *testing.T, c *Chunker, chunks []Chunk)
+		check func(t *testing.T, c *Chunker, chunks []lorebase.Chunk)
 	}{
 		{
 			name: "headings set the path and are not chunks",
@@ -84,7 +85,7 @@ func TestChunkRules(t *testing.T) {
 				head(1, "Guide"), para("Intro text."), head(2, "Install"), para("Run it."),
 				head(2, "Upgrade"), para("Stop first."), head(1, "Reference"), para("Flags."),
 			}},
-			check: func(t *testing.T, _ *Chunker, chunks []Chunk) {
+			check: func(t *testing.T, _ *Chunker, chunks []lorebase.Chunk) {
 				want := []struct {
 					text string
 					path []string
@@ -98,8 +99,8 @@ func TestChunkRules(t *testing.T) {
 					t.Fatalf("got %d chunks, want %d: %+v", len(chunks), len(want), chunks)
 				}
 				for i, w := range want {
-					if chunks[i].Text != w.text || !slices.Equal(chunks[i].HeadingPath, w.path) {
-						t.Errorf("chunk %d = %q %q, want %q %q", i, chunks[i].Text, chunks[i].HeadingPath, w.text, w.path)
+					if chunks[i].Content != w.text || !slices.Equal(chunks[i].HeadingPath, w.path) {
+						t.Errorf("chunk %d = %q %q, want %q %q", i, chunks[i].Content, chunks[i].HeadingPath, w.text, w.path)
 					}
 					if chunks[i].Position != i || chunks[i].URL != "https://x/doc" {
 						t.Errorf("chunk %d position %d url %q", i, chunks[i].Position, chunks[i].URL)
@@ -110,8 +111,8 @@ func TestChunkRules(t *testing.T) {
 		{
 			name: "small blocks pack into one chunk",
 			doc:  ingest.Document{Blocks: []ingest.Block{para("One."), {Kind: ingest.BlockList, Text: "- a\n- b"}, para("Two.")}},
-			check: func(t *testing.T, _ *Chunker, chunks []Chunk) {
-				if len(chunks) != 1 || chunks[0].Text != "One.\n\n- a\n- b\n\nTwo." {
+			check: func(t *testing.T, _ *Chunker, chunks []lorebase.Chunk) {
+				if len(chunks) != 1 || chunks[0].Content != "One.\n\n- a\n- b\n\nTwo." {
 					t.Fatalf("chunks = %+v", chunks)
 				}
 			},
@@ -120,22 +121,22 @@ func TestChunkRules(t *testing.T) {
 			name: "oversized paragraph splits at sentences with overlap",
 			cfg:  small,
 			doc:  ingest.Document{Blocks: []ingest.Block{para(sentencesText(1, 12))}},
-			check: func(t *testing.T, c *Chunker, chunks []Chunk) {
+			check: func(t *testing.T, c *Chunker, chunks []lorebase.Chunk) {
 				if len(chunks) < 3 {
 					t.Fatalf("got %d chunks, want >= 3", len(chunks))
 				}
 				for i, ch := range chunks {
-					if !strings.HasSuffix(ch.Text, "runs.") || !strings.HasPrefix(ch.Text, "Step ") {
-						t.Errorf("chunk %d not cut at sentences: %q", i, ch.Text)
+					if !strings.HasSuffix(ch.Content, "runs.") || !strings.HasPrefix(ch.Content, "Step ") {
+						t.Errorf("chunk %d not cut at sentences: %q", i, ch.Content)
 					}
-					if ch.TokenCount > 80 || ch.TokenCount != c.CountTokens(ch.Text) {
-						t.Errorf("chunk %d token count %d (exact %d)", i, ch.TokenCount, c.CountTokens(ch.Text))
+					if ch.TokenCount > 80 || ch.TokenCount != c.CountTokens(ch.Content) {
+						t.Errorf("chunk %d token count %d (exact %d)", i, ch.TokenCount, c.CountTokens(ch.Content))
 					}
 					if i > 0 {
-						prev := chunks[i-1].Text
+						prev := chunks[i-1].Content
 						last := prev[strings.LastIndex(prev, "Step "):]
-						if !strings.HasPrefix(ch.Text, last) {
-							t.Errorf("chunk %d does not start with the previous chunk's last sentence %q: %q", i, last, ch.Text)
+						if !strings.HasPrefix(ch.Content, last) {
+							t.Errorf("chunk %d does not start with the previous chunk's last sentence %q: %q", i, last, ch.Content)
 						}
 					}
 				}
@@ -145,9 +146,9 @@ func TestChunkRules(t *testing.T) {
 			name: "no overlap across sections",
 			cfg:  small,
 			doc:  ingest.Document{Blocks: []ingest.Block{head(1, "A"), para(sentencesText(1, 6)), head(1, "B"), para("Fresh start.")}},
-			check: func(t *testing.T, _ *Chunker, chunks []Chunk) {
-				if last := chunks[len(chunks)-1]; last.Text != "Fresh start." {
-					t.Errorf("last chunk = %q, want no overlap", last.Text)
+			check: func(t *testing.T, _ *Chunker, chunks []lorebase.Chunk) {
+				if last := chunks[len(chunks)-1]; last.Content != "Fresh start." {
+					t.Errorf("last chunk = %q, want no overlap", last.Content)
 				}
 			},
 		},
@@ -162,16 +163,16 @@ func TestChunkRules(t *testing.T) {
 					}
 					return rows
 				}(), "\n")}}},
-			check: func(t *testing.T, _ *Chunker, chunks []Chunk) {
+			check: func(t *testing.T, _ *Chunker, chunks []lorebase.Chunk) {
 				if len(chunks) < 2 {
 					t.Fatalf("got %d chunks, want a split table", len(chunks))
 				}
 				seen := 0
 				for i, ch := range chunks {
-					if !strings.HasPrefix(ch.Text, "Host | Port | Role\nnode-") {
-						t.Errorf("chunk %d lacks the header: %q", i, ch.Text)
+					if !strings.HasPrefix(ch.Content, "Host | Port | Role\nnode-") {
+						t.Errorf("chunk %d lacks the header: %q", i, ch.Content)
 					}
-					seen += strings.Count(ch.Text, "| replica")
+					seen += strings.Count(ch.Content, "| replica")
 				}
 				if seen != 30 {
 					t.Errorf("rows across chunks = %d, want 30 (no overlap for tables)", seen)
@@ -188,12 +189,12 @@ func TestChunkRules(t *testing.T) {
 				}
 				return items
 			}(), "\n")}}},
-			check: func(t *testing.T, _ *Chunker, chunks []Chunk) {
+			check: func(t *testing.T, _ *Chunker, chunks []lorebase.Chunk) {
 				if len(chunks) < 2 {
 					t.Fatalf("got %d chunks", len(chunks))
 				}
 				for i, ch := range chunks {
-					for line := range strings.SplitSeq(ch.Text, "\n") {
+					for line := range strings.SplitSeq(ch.Content, "\n") {
 						if !strings.HasPrefix(line, "- item ") || !strings.HasSuffix(line, "feature flag") {
 							t.Errorf("chunk %d has a broken item %q", i, line)
 						}
@@ -205,13 +206,13 @@ func TestChunkRules(t *testing.T) {
 			name: "CJK splits at ideographic full stops",
 			cfg:  small,
 			doc:  ingest.Document{Blocks: []ingest.Block{para(strings.Repeat("数据库备份每天晚上自动运行一次。", 12))}},
-			check: func(t *testing.T, _ *Chunker, chunks []Chunk) {
+			check: func(t *testing.T, _ *Chunker, chunks []lorebase.Chunk) {
 				if len(chunks) < 2 {
 					t.Fatalf("got %d chunks", len(chunks))
 				}
 				for i, ch := range chunks {
-					if !strings.HasPrefix(ch.Text, "数据库") || !strings.HasSuffix(ch.Text, "。") {
-						t.Errorf("chunk %d not cut at 。: %q", i, ch.Text)
+					if !strings.HasPrefix(ch.Content, "数据库") || !strings.HasSuffix(ch.Content, "。") {
+						t.Errorf("chunk %d not cut at 。: %q", i, ch.Content)
 					}
 				}
 			},
@@ -220,10 +221,10 @@ func TestChunkRules(t *testing.T) {
 			name: "unbreakable text splits at tokens on rune boundaries",
 			cfg:  small,
 			doc:  ingest.Document{Blocks: []ingest.Block{para(strings.Repeat("鍵", 300))}},
-			check: func(t *testing.T, _ *Chunker, chunks []Chunk) {
+			check: func(t *testing.T, _ *Chunker, chunks []lorebase.Chunk) {
 				total := 0
 				for _, ch := range chunks {
-					total += strings.Count(ch.Text, "鍵")
+					total += strings.Count(ch.Content, "鍵")
 					if ch.TokenCount > 80 {
 						t.Errorf("chunk over max: %d", ch.TokenCount)
 					}
@@ -240,7 +241,7 @@ func TestChunkRules(t *testing.T) {
 				{Kind: ingest.BlockParagraph, Text: "On page two.", Page: 2},
 				{Kind: ingest.BlockParagraph, Text: "On page three.", Page: 3},
 			}},
-			check: func(t *testing.T, _ *Chunker, chunks []Chunk) {
+			check: func(t *testing.T, _ *Chunker, chunks []lorebase.Chunk) {
 				if len(chunks) != 1 || chunks[0].Page != 2 {
 					t.Errorf("chunks = %+v, want one chunk on page 2", chunks)
 				}
@@ -262,8 +263,8 @@ func TestChunkDeterministicAndConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
-			if got := c.Chunk(doc); !slices.EqualFunc(got, want, func(a, b Chunk) bool {
-				return a.Text == b.Text && a.Position == b.Position && slices.Equal(a.HeadingPath, b.HeadingPath)
+			if got := c.Chunk(doc); !slices.EqualFunc(got, want, func(a, b lorebase.Chunk) bool {
+				return a.Content == b.Content && a.Position == b.Position && slices.Equal(a.HeadingPath, b.HeadingPath)
 			}) {
 				t.Error("concurrent run gave different chunks")
 			}

@@ -34,13 +34,13 @@ func FuzzChunk(f *testing.F) {
 			if ch.Position != i {
 				t.Fatalf("chunk %d has position %d", i, ch.Position)
 			}
-			if n := c.CountTokens(ch.Text); n > 60 || n != ch.TokenCount {
-				t.Fatalf("chunk %d: %d tokens (reported %d), max 60: %q", i, n, ch.TokenCount, ch.Text)
+			if n := c.CountTokens(ch.Content); n > 60 || n != ch.TokenCount {
+				t.Fatalf("chunk %d: %d tokens (reported %d), max 60: %q", i, n, ch.TokenCount, ch.Content)
 			}
-			if strings.TrimSpace(ch.Text) == "" {
+			if strings.TrimSpace(ch.Content) == "" {
 				t.Fatalf("chunk %d is blank", i)
 			}
-			all.WriteString(stripSpace(ch.Text))
+			all.WriteString(stripSpace(ch.Content))
 		}
 		joined := all.String()
 		for _, b := range doc.Blocks {

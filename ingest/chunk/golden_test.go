@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/ingest"
 	"github.com/lorebase/lorebase/ingest/formats"
 )
@@ -53,10 +54,10 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func renderChunks(chunks []Chunk) string {
+func renderChunks(chunks []lorebase.Chunk) string {
 	var b strings.Builder
 	for _, ch := range chunks {
-		fmt.Fprintf(&b, "=== chunk %d | page %d | %d tokens | %s\n%s\n", ch.Position, ch.Page, ch.TokenCount, strings.Join(ch.HeadingPath, " > "), ch.Text)
+		fmt.Fprintf(&b, "=== chunk %d | page %d | %d tokens | %s\n%s\n", ch.Position, ch.Page, ch.TokenCount, strings.Join(ch.HeadingPath, " > "), ch.Content)
 	}
 	return b.String()
 }

@@ -3,6 +3,7 @@ package chunk
 import (
 	"strings"
 
+	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/ingest"
 )
 
@@ -10,7 +11,7 @@ import (
 type packer struct {
 	c   *Chunker
 	url string
-	out []Chunk
+	out []lorebase.Chunk
 
 	anchor  string // the running section's anchor
 	cur     []atom
@@ -87,8 +88,8 @@ func (p *packer) emit(path []string) int {
 	if p.overlap.text != "" {
 		page = p.overlap.page
 	}
-	p.out = append(p.out, Chunk{
-		Text:        text,
+	p.out = append(p.out, lorebase.Chunk{
+		Content:     text,
 		HeadingPath: append([]string(nil), path...),
 		Anchor:      p.anchor,
 		Page:        page,

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/lorebase/lorebase"
 	"github.com/lorebase/lorebase/ingest"
 	"github.com/lorebase/lorebase/ingest/chunk"
 )
@@ -17,15 +18,9 @@ type Embedder interface {
 	Dimensions() int
 }
 
-// Prepared is a chunk ready to store.
-type Prepared struct {
-	chunk.Chunk
-	Embedding []float32
-}
-
 // EmbeddingText is what gets embedded for a chunk: its heading path gives the vector the
 // context a reader has (the section a sentence sits in).
-func EmbeddingText(title string, c chunk.Chunk) string {
+func EmbeddingText(title string, c lorebase.Chunk) string {
 	var b strings.Builder
 	path := c.HeadingPath
 	if title != "" && (len(path) == 0 || path[0] != title) {
@@ -35,19 +30,20 @@ func EmbeddingText(title string, c chunk.Chunk) string {
 		b.WriteString(strings.Join(path, " > "))
 		b.WriteString("\n\n")
 	}
-	b.WriteString(c.Text)
+	b.WriteString(c.Content)
 	return b.String()
 }
 
 // EmbedBatchDefault is how many chunks go to the embedder at once.
 const EmbedBatchDefault = 64
 
-// Embed embeds chunks in batches, calling progress after each batch with the number done.
-func Embed(ctx context.Context, e Embedder, title string, chunks []chunk.Chunk, batch int, progress func(done int) error) ([]Prepared, error) {
+// Embed embeds chunks in batches, calling progress after each batch with the number done. It
+// returns copies of the chunks with Embedding and EmbeddingModel set.
+func Embed(ctx context.Context, e Embedder, title string, chunks []lorebase.Chunk, batch int, progress func(done int) error) ([]lorebase.Chunk, error) {
 	if batch <= 0 {
 		batch = EmbedBatchDefault
 	}
-	out := make([]Prepared, 0, len(chunks))
+	out := make([]lorebase.Chunk, 0, len(chunks))
 	for start := 0; start < len(chunks); start += batch {
 		end := min(start+batch, len(chunks))
 		texts := make([]string, 0, end-start)
@@ -65,7 +61,8 @@ func Embed(ctx context.Context, e Embedder, title string, chunks []chunk.Chunk, 
 			if len(vecs[i]) != e.Dimensions() {
 				return nil, fmt.Errorf("embedding dimension %d, configured %d", len(vecs[i]), e.Dimensions())
 			}
-			out = append(out, Prepared{Chunk: c, Embedding: vecs[i]})
+			c.Embedding, c.EmbeddingModel = vecs[i], e.Model()
+			out = append(out, c)
 		}
 		if progress != nil {
 			if err := progress(end); err != nil {
@@ -79,7 +76,7 @@ func Embed(ctx context.Context, e Embedder, title string, chunks []chunk.Chunk, 
 // Chunk splits a document with the given chunker, setting the URL on chunks of web pages. A
 // chunk inside an anchored section gets the section's URL (page.html#_options), so a source
 // cited from it opens where the answer is.
-func Chunk(c *chunk.Chunker, doc *ingest.Document) []chunk.Chunk {
+func Chunk(c *chunk.Chunker, doc *ingest.Document) []lorebase.Chunk {
 	chunks := c.Chunk(doc)
 	for i := range chunks {
 		if chunks[i].URL == "" {

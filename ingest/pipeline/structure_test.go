@@ -56,7 +56,7 @@ func TestChunksKeepRowsLinesAndAnchors(t *testing.T) {
 			if strings.Contains(ch.URL, "#") {
 				anchored++
 			}
-			first, _, _ := strings.Cut(ch.Text, "\n")
+			first, _, _ := strings.Cut(ch.Content, "\n")
 			if whole[first] {
 				if headers[first] {
 					splitTables++
@@ -65,7 +65,7 @@ func TestChunksKeepRowsLinesAndAnchors(t *testing.T) {
 			}
 			for _, l := range verbatim {
 				if len(first) < len(l) && strings.Contains(l, first) && len(strings.TrimSpace(first)) > 0 {
-					t.Errorf("%s: chunk %d starts inside %q:\n%.200s", p, ch.Position, l, ch.Text)
+					t.Errorf("%s: chunk %d starts inside %q:\n%.200s", p, ch.Position, l, ch.Content)
 					break
 				}
 			}
