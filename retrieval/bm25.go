@@ -41,10 +41,20 @@ GROUP BY text_config`
 //	$1 organization, $2 configurations (text[]), $3 prepared query text, $4 chunk count N,
 //	$5 average length, $6 k1, $7 b, $8 assistant (NULL = any), $9 kinds (empty = any),
 //	$10 limit, $11/$12 cached document frequencies (terms text[], dfs float8[]),
-//	$13 postings budget of the essential terms, $14 smallest df worth caching.
+//	$13 postings budget of the essential terms, $14 smallest df worth caching,
+//	$15/$16 weighted terms (lexemes text[], weights float8[]) searched besides $3's.
 //
+// A term's weight multiplies its idf: the terms stemmed from $3 weigh 1, the explicit ones
+// (pseudo-relevance feedback's expanded query, already lexemes) what they say. Rows of kind 'q'
+// return the query's terms with their weights.
 // The query is stemmed with every configuration in $2, because each chunk's lexemes come from
 // its own configuration; duplicates collapse, so a term counts once however often it is typed.
+// The first configuration is the query's language: a word it drops as a stop word is dropped
+// from the other configurations' lexemes too (the positions of a tsvector are the parser's
+// word positions, the same for every configuration). Without that, "foods for glaucoma" stemmed
+// as French keeps "for", which only the few chunks stemmed as French or German contain (English
+// text whose language was misdetected, English quotes in German text): a tiny df, a huge idf,
+// and those chunks topped unrelated questions (2 points of nDCG@10 on NFCorpus).
 // df comes from the cache ($11/$12) for common terms, else from an index-only scan of the
 // postings primary key (rows of kind 't' report the live counts worth caching).
 //
@@ -66,16 +76,25 @@ GROUP BY text_config`
 // primary key (LATERAL) and the walk stops at the limit.
 const bm25SQL = `
 WITH terms AS (
-    SELECT DISTINCT u.lexeme AS term
-    FROM unnest($2::text[]) AS cfg, unnest(to_tsvector(cfg::regconfig, $3)) AS u
+    SELECT t.term, max(t.weight) AS weight
+    FROM (
+        SELECT u.lexeme AS term, 1::float8 AS weight
+        FROM unnest($2::text[]) WITH ORDINALITY AS c(cfg, i), unnest(to_tsvector(c.cfg::regconfig, $3)) AS u
+        WHERE c.i = 1 OR u.positions && ARRAY(
+            SELECT unnest(k.positions) FROM unnest(to_tsvector(($2::text[])[1]::regconfig, $3)) AS k)
+        UNION ALL
+        SELECT x.term, x.weight FROM unnest($15::text[], $16::float8[]) AS x(term, weight)
+    ) t
+    WHERE t.weight > 0
+    GROUP BY t.term
 ), dfs AS MATERIALIZED (
-    SELECT t.term, k.df IS NULL AS live,
+    SELECT t.term, t.weight, k.df IS NULL AS live,
            coalesce(k.df, (SELECT count(*)::float8 FROM chunk_terms p
                            WHERE p.organization_id = $1 AND p.term = t.term)) AS df
     FROM terms t
     LEFT JOIN unnest($11::text[], $12::float8[]) AS k(term, df) ON k.term = t.term
 ), weights AS MATERIALIZED (
-    SELECT term, df, ln(1 + (greatest($4::float8, df) - df + 0.5) / (df + 0.5)) AS idf,
+    SELECT term, df, weight * ln(1 + (greatest($4::float8, df) - df + 0.5) / (df + 0.5)) AS idf,
            (row_number() OVER w = 1 OR sum(df) OVER w <= $13) AS essential
     FROM dfs
     WHERE df > 0
@@ -153,7 +172,9 @@ SELECT 'f', s.chunk_id, s.score, NULL FROM (
 ) s
 WHERE NOT (SELECT exact FROM verdict)
 UNION ALL
-SELECT 't', NULL, df, term FROM dfs WHERE live AND df >= $14`
+SELECT 't', NULL, df, term FROM dfs WHERE live AND df >= $14
+UNION ALL
+SELECT 'q', NULL, weight, term FROM terms`
 
 // Pruning and document-frequency cache parameters.
 const (
@@ -336,8 +357,9 @@ type scored struct {
 	score   float64
 }
 
-// queueLexical adds the BM25 statement to the batch; readLexical reads its result.
-func (s *Searcher) queueLexical(b *pgx.Batch, q Query, st *orgStats, limit int) {
+// queueLexical adds the BM25 statement to the batch; readLexical reads its result. With
+// weighted terms (feedback's second pass) the query text is not stemmed: the terms are the query.
+func (s *Searcher) queueLexical(b *pgx.Batch, q Query, st *orgStats, limit int, wt weightedTerms) {
 	avg := st.avgLen
 	if avg <= 0 {
 		avg = 1 // every chunk is empty of lexemes; no term can match anyway
@@ -347,18 +369,31 @@ func (s *Searcher) queueLexical(b *pgx.Batch, q Query, st *orgStats, limit int) 
 	if terms == nil {
 		terms, dfs = []string{}, []float64{}
 	}
-	b.Queue(bm25SQL, q.OrganizationID, queryConfigs(q.Language, st.configs), PrepareText(q.Text, q.Language),
+	text := PrepareText(q.Text, q.Language)
+	wTerms, wWeights := []string{}, []float64{}
+	if wt.terms != nil {
+		text, wTerms, wWeights = "", wt.terms, wt.weights
+	}
+	b.Queue(bm25SQL, q.OrganizationID, queryConfigs(q.Language, st.configs), text,
 		float64(st.chunks), avg, s.cfg.K1, s.cfg.B, assistantParam(q.AssistantID), kindsParam(q.Kinds), limit,
-		terms, dfs, s.budget, float64(dfCacheMin))
+		terms, dfs, s.budget, float64(dfCacheMin), wTerms, wWeights)
+}
+
+// weightedTerms is a query given as lexemes with weights; nil terms: stem the query's text.
+type weightedTerms struct {
+	terms   []string
+	weights []float64
 }
 
 // bm25FullScans counts the searches whose lexical list needed every posting (diagnostics).
 var bm25FullScans atomic.Int64
 
-func readLexical(br pgx.BatchResults, st *orgStats) ([]scored, error) {
+// readLexical reads the statement's chunks, best first, and the query's terms.
+func readLexical(br pgx.BatchResults, st *orgStats) ([]scored, weightedTerms, error) {
+	var query weightedTerms
 	rows, err := br.Query()
 	if err != nil {
-		return nil, fmt.Errorf("bm25 search: %w", err)
+		return nil, query, fmt.Errorf("bm25 search: %w", err)
 	}
 	var (
 		out   []scored
@@ -375,9 +410,11 @@ func readLexical(br pgx.BatchResults, st *orgStats) ([]scored, error) {
 		)
 		if err := rows.Scan(&kind, &id, &score, &term); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("bm25 search: %w", err)
+			return nil, query, fmt.Errorf("bm25 search: %w", err)
 		}
 		switch {
+		case kind == "q" && term != nil:
+			query.terms, query.weights = append(query.terms, *term), append(query.weights, score)
 		case kind == "t" && term != nil:
 			terms, dfs = append(terms, *term), append(dfs, score)
 		case id != nil:
@@ -386,14 +423,15 @@ func readLexical(br pgx.BatchResults, st *orgStats) ([]scored, error) {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("bm25 search: %w", err)
+		return nil, query, fmt.Errorf("bm25 search: %w", err)
 	}
 	if full {
 		bm25FullScans.Add(1)
 	}
 	st.learnDFs(terms, dfs)
 	sortScored(out)
-	return out, nil
+	query.sort()
+	return out, query, nil
 }
 
 // sortScored orders a list best first, ties by chunk id, as the statements do.

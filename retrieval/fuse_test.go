@@ -31,20 +31,20 @@ func TestFuseRRF(t *testing.T) {
 }
 
 func TestFuseConvex(t *testing.T) {
-	lex := []scored{{1, 10}, {2, 6}, {3, 2}} // normalised 1, 0.5, 0
-	vec := []scored{{2, 0.9}, {4, 0.5}}      // normalised 1, 0
+	lex := []scored{{1, 10}, {2, 6}, {3, 2}} // normalised from BM25's floor 0: 1, 0.6, 0.2
+	vec := []scored{{2, 0.9}, {4, 0.5}}      // normalised from the list's worst: 1, 0
 	got := fuse(lex, vec, fusion{method: FusionConvex, wLex: 0.7, wVec: 0.3})
-	// 2: 0.35 + 0.3 = 0.65; 1: 0.7; 3: 0; 4: 0 (tie: 3 has a lexical rank)
-	wantIDs := []int64{1, 2, 3, 4}
-	wantScores := []float64{0.7, 0.65, 0, 0}
+	// 2: 0.42 + 0.3 = 0.72; 1: 0.7; 3: 0.14 (a lexical match keeps its credit); 4: 0
+	wantIDs := []int64{2, 1, 3, 4}
+	wantScores := []float64{0.72, 0.7, 0.14, 0}
 	for i := range wantIDs {
 		if got[i].chunkID != wantIDs[i] || math.Abs(got[i].score-wantScores[i]) > 1e-12 {
 			t.Errorf("#%d: got %d %.3f, want %d %.3f", i, got[i].chunkID, got[i].score, wantIDs[i], wantScores[i])
 		}
 	}
-	// one list only, all scores equal: every entry gets the full weight, order kept
+	// one list only, all scores equal: every entry gets the full weight (from the floor 0), order kept
 	got = fuse([]scored{{5, 3}, {6, 3}}, nil, fusion{method: FusionConvex, wLex: 0.7, wVec: 0.3})
-	if got[0].chunkID != 5 || got[0].score != 0.7 || got[1].score != 0.7 {
+	if got[0].chunkID != 5 || math.Abs(got[0].score-0.7) > 1e-12 || math.Abs(got[1].score-0.7) > 1e-12 {
 		t.Errorf("equal scores: got %+v", got)
 	}
 	if got := fuse(nil, nil, fusion{method: FusionConvex}); len(got) != 0 {

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -19,7 +18,7 @@ import (
 var copyColumns = []string{
 	"organization_id", "item_id", "page_id", "position", "content", "heading_path", "page", "url",
 	"token_count", "kind", "assistant_ids", "search_text", "text_config", "embedding",
-	"embedding_model", "embedding_dims",
+	"embedding_model", "embedding_dims", "analyzer",
 }
 
 const (
@@ -37,10 +36,16 @@ type Indexer struct{}
 // NewIndexer returns an Indexer.
 func NewIndexer() *Indexer { return &Indexer{} }
 
-// Insert copies chunks into the chunks table with COPY. Search text and text configuration
-// come from Content, HeadingPath and Language; the database fills the id, created_at, and,
-// by the table's trigger in the same statement, the postings and lengths.
+// Insert copies chunks into the chunks table with COPY, without a title field (InsertTitled).
 func (ix *Indexer) Insert(ctx context.Context, tx pgx.Tx, chunks []lorebase.Chunk) error {
+	return ix.InsertTitled(ctx, tx, "", chunks)
+}
+
+// InsertTitled copies chunks into the chunks table with COPY. Search text and text
+// configuration come from the title field (title: ChunkTitle of their item or page),
+// HeadingPath, Content and Language (FieldText); the database fills the id, created_at, and,
+// by the table's trigger in the same statement, the postings and lengths.
+func (ix *Indexer) InsertTitled(ctx context.Context, tx pgx.Tx, title string, chunks []lorebase.Chunk) error {
 	if len(chunks) == 0 {
 		return nil
 	}
@@ -78,8 +83,8 @@ func (ix *Indexer) Insert(ctx context.Context, tx pgx.Tx, chunks []lorebase.Chun
 		}
 		return []any{
 			ids[i].org, ids[i].item, r.PageID, r.Position, r.Content, heading, r.Page, r.URL,
-			r.TokenCount, string(kind), ids[i].assistants, searchText(r), configs[TextConfig(r.Language)], emb,
-			r.EmbeddingModel, len(r.Embedding),
+			r.TokenCount, string(kind), ids[i].assistants, searchText(title, r), configs[TextConfig(r.Language)], emb,
+			r.EmbeddingModel, len(r.Embedding), AnalyzerVersion,
 		}, nil
 	})
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"}, copyColumns, src); err != nil {
@@ -112,14 +117,9 @@ func parseChunkIDs(c lorebase.Chunk) (chunkIDs, error) {
 	return out, nil
 }
 
-// searchText is what BM25 sees: the heading path carries the words a section is about even
-// when its body never repeats them.
-func searchText(r lorebase.Chunk) string {
-	text := r.Content
-	if len(r.HeadingPath) > 0 {
-		text = strings.Join(r.HeadingPath, " ") + "\n" + r.Content
-	}
-	return PrepareText(text, r.Language)
+// searchText is what BM25 sees: the chunk's fields, see FieldText.
+func searchText(title string, r lorebase.Chunk) string {
+	return PrepareText(FieldText(title, r.HeadingPath, r.Content), r.Language)
 }
 
 // regconfigOID is the built-in type OID of regconfig (pg_type.dat), fixed across servers.

@@ -16,8 +16,12 @@ import (
 // (comma-separated names from the fixed list of TextConfig, so the separator is safe): the
 // query side of the statement bm25SQL starts with, and the only part of the lexical leg left
 // in PostgreSQL when the in-process index answers.
+// As there, a word the first configuration (the query's language) drops as a stop word is
+// dropped from every configuration's lexemes.
 const stemSQL = `SELECT DISTINCT u.lexeme
-FROM unnest(string_to_array($1::text, ',')) AS cfg, unnest(to_tsvector(cfg::regconfig, $2::text)) AS u`
+FROM unnest(string_to_array($1::text, ',')) WITH ORDINALITY AS c(cfg, i), unnest(to_tsvector(c.cfg::regconfig, $2::text)) AS u
+WHERE c.i = 1 OR u.positions && ARRAY(
+    SELECT unnest(k.positions) FROM unnest(to_tsvector(split_part($1::text, ',', 1)::regconfig, $2::text)) AS k)`
 
 // Names of the statements the indexed path prepares once per connection.
 const (
@@ -40,7 +44,7 @@ var indexedSearches, behindSearches atomic.Int64
 // has not applied it yet (a search right after an ingestion committed, within the feed's few
 // milliseconds), the lexical list comes from SQL BM25 instead, so a caller that saw its item
 // ready also finds its chunks.
-func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix *Index, q Query, limit int, runVector bool) (lex, vec []scored, err error) {
+func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix *Index, q Query, limit int, runVector bool) (lp lexPass, vec []scored, err error) {
 	o := ix.org(q.OrganizationID)
 	var applied int64
 	var configs []string
@@ -52,7 +56,7 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 	}
 	c, err := pool.Acquire(ctx)
 	if err != nil {
-		return nil, nil, err
+		return lexPass{}, nil, err
 	}
 	released := false
 	defer func() {
@@ -63,19 +67,19 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 	conn := c.Conn()
 	stem, err := conn.Prepare(ctx, stmtStem, stemSQL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("bm25 search: %w", err)
+		return lexPass{}, nil, fmt.Errorf("bm25 search: %w", err)
 	}
 	latest, err := conn.Prepare(ctx, stmtLatest, latestSeqSQL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("bm25 search: %w", err)
+		return lexPass{}, nil, fmt.Errorf("bm25 search: %w", err)
 	}
 	var settings, knn *pgconn.StatementDescription
 	if runVector {
 		if settings, err = conn.Prepare(ctx, stmtSettings, setVectorScanSQL); err != nil {
-			return nil, nil, fmt.Errorf("configure vector scan: %w", err)
+			return lexPass{}, nil, fmt.Errorf("configure vector scan: %w", err)
 		}
 		if knn, err = conn.Prepare(ctx, stmtVector+strconv.Itoa(q.Dims), vectorSQL(q.Dims)); err != nil {
-			return nil, nil, fmt.Errorf("vector search: %w", err)
+			return lexPass{}, nil, fmt.Errorf("vector search: %w", err)
 		}
 	}
 
@@ -99,30 +103,31 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 	}
 	p.SendPipelineSync()
 	if err := p.Flush(); err != nil {
-		return nil, nil, err
+		return lexPass{}, nil, err
 	}
 	seqText, err := readTexts(p)
 	if err != nil {
-		return nil, nil, fmt.Errorf("bm25 search: %w", err)
+		return lexPass{}, nil, fmt.Errorf("bm25 search: %w", err)
 	}
 	var dbSeq int64
 	if len(seqText) == 1 {
 		if dbSeq, err = strconv.ParseInt(seqText[0], 10, 64); err != nil {
-			return nil, nil, fmt.Errorf("bm25 search: %w", err)
+			return lexPass{}, nil, fmt.Errorf("bm25 search: %w", err)
 		}
 	}
 	behind := dbSeq > applied
 	if o != nil {
 		terms, err := readTexts(p)
 		if err != nil {
-			return nil, nil, fmt.Errorf("bm25 search: %w", err)
+			return lexPass{}, nil, fmt.Errorf("bm25 search: %w", err)
 		}
 		if !behind {
 			f := newLexFilter(q)
 			o.mu.RLock()
 			behind = o.seq < dbSeq // applied since the check above: fine, but recheck under the lock
 			if !behind {
-				lex = o.search(terms, f, limit, s.cfg.K1, s.cfg.B, nil)
+				lp.list = o.search(terms, nil, f, limit, s.cfg.K1, s.cfg.B, nil)
+				lp.query, lp.org = unitTerms(terms), o
 			}
 			o.mu.RUnlock()
 			if !behind {
@@ -134,33 +139,33 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 	}
 	if runVector {
 		if _, err := readTexts(p); err != nil {
-			return nil, nil, fmt.Errorf("configure vector scan: %w", err)
+			return lexPass{}, nil, fmt.Errorf("configure vector scan: %w", err)
 		}
 		if vec, err = readVectorText(p); err != nil {
-			return nil, nil, fmt.Errorf("vector search: %w", err)
+			return lexPass{}, nil, fmt.Errorf("vector search: %w", err)
 		}
 	}
 	res, err := p.GetResults()
 	if err != nil {
-		return nil, nil, err
+		return lexPass{}, nil, err
 	}
 	if _, ok := res.(*pgconn.PipelineSync); !ok {
-		return nil, nil, fmt.Errorf("retrieval: unexpected pipeline result %T", res)
+		return lexPass{}, nil, fmt.Errorf("retrieval: unexpected pipeline result %T", res)
 	}
 	closed = true
 	if err := p.Close(); err != nil {
-		return nil, nil, err
+		return lexPass{}, nil, err
 	}
 	if behind {
 		behindSearches.Add(1)
 		ix.wake()
 		c.Release() // the SQL statement takes its own connection
 		released = true
-		if lex, _, err = s.candidatesSQL(ctx, q, limit, true, false); err != nil {
-			return nil, nil, err
+		if lp, _, err = s.candidatesSQL(ctx, q, limit, true, false); err != nil {
+			return lp, nil, err
 		}
 	}
-	return lex, vec, nil
+	return lp, vec, nil
 }
 
 // nextRows returns the reader of the pipeline's next statement.

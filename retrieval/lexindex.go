@@ -332,7 +332,10 @@ type lexStats struct {
 // candidate's non-essential terms are probed from the highest bound down, and before probing a
 // list the candidate is dropped if its score so far plus the bounds of the blocks that could
 // still contribute cannot reach the k-th score. The caller holds mu for reading.
-func (o *orgIndex) search(terms []string, f lexFilter, limit int, k1, b float64, st *lexStats) []scored {
+//
+// weights, when not nil, weigh each term (its idf is multiplied by it, as the SQL statement does
+// with weighted terms); a term listed twice counts once, with its larger weight.
+func (o *orgIndex) search(terms []string, weights []float64, f lexFilter, limit int, k1, b float64, st *lexStats) []scored {
 	if o.live <= 0 || limit <= 0 {
 		return nil
 	}
@@ -342,12 +345,24 @@ func (o *orgIndex) search(terms []string, f lexFilter, limit int, k1, b float64,
 		sc.avg = 1
 	}
 	var cur []*termCursor
-	seen := map[string]bool{}
-	for _, t := range terms {
-		if seen[t] {
+	weight := map[string]float64{}
+	var distinct []string
+	for i, t := range terms {
+		w := 1.0
+		if weights != nil {
+			w = weights[i]
+		}
+		if old, ok := weight[t]; !ok {
+			distinct = append(distinct, t)
+			weight[t] = w
+		} else {
+			weight[t] = max(old, w)
+		}
+	}
+	for _, t := range distinct {
+		if weight[t] <= 0 {
 			continue
 		}
-		seen[t] = true
 		tid, ok := o.dict[t]
 		if !ok {
 			continue
@@ -358,7 +373,7 @@ func (o *orgIndex) search(terms []string, f lexFilter, limit int, k1, b float64,
 		}
 		df := float64(p.df)
 		idf := math.Log(1 + (max(n, df)-df+0.5)/(df+0.5))
-		w := idf * (k1 + 1)
+		w := weight[t] * idf * (k1 + 1)
 		cur = append(cur, &termCursor{p: p, w: w, ub: sc.part(w, float64(p.maxTF), float64(p.minLen)), size: len(p.docs)})
 	}
 	if len(cur) == 0 {

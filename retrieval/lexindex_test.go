@@ -193,7 +193,7 @@ func TestIndexSkipsPostings(t *testing.T) {
 		o.addDoc(docInfo{chunkID: int64(i + 1), docLen: int32(20 + rng.Intn(80)), config: "english"}, terms)
 	}
 	var st lexStats
-	res := o.search([]string{"common", "rare"}, lexFilter{}, 10, BM25K1Default, BM25BDefault, &st)
+	res := o.search([]string{"common", "rare"}, nil, lexFilter{}, 10, BM25K1Default, BM25BDefault, &st)
 	if len(res) != 10 {
 		t.Fatalf("%d results", len(res))
 	}

@@ -23,8 +23,10 @@ const (
 
 // Defaults.
 const (
-	KDefault        = 8
-	StatsTTLDefault = 30 * time.Second
+	KDefault = 8
+	// MaxPerItemDefault: three chunks of one item before others' (Config.MaxPerItem).
+	MaxPerItemDefault = 3
+	StatsTTLDefault   = 30 * time.Second
 	// CandidatesMin and CandidatesPerResult size each retriever's list when Config.Candidates
 	// is 0: max(CandidatesMin, CandidatesPerResult*K), 32 for the chat path's K of 8. Fusion
 	// only reorders the heads of the lists; on XQuAD 32 candidates score the same as 100.
@@ -50,14 +52,26 @@ type DB interface {
 
 // Config tunes the Searcher; zero values take the defaults.
 type Config struct {
-	Candidates    int           // per retriever; default CandidatesFor(K)
-	Fusion        string        // FusionConvex (default) or FusionRRF
-	LexicalWeight float64       // weight of the BM25 list; default LexicalWeightDefault
-	VectorWeight  float64       // weight of the vector list; default VectorWeightDefault
-	RRFK          float64       // FusionRRF only; default RRFKDefault
-	EFSearch      int           // hnsw.ef_search; default EFSearchDefault
-	K1, B         float64       // BM25; default BM25K1Default, BM25BDefault
-	StatsTTL      time.Duration // per-organization BM25 statistics cache; default StatsTTLDefault, < 0 disables
+	Candidates    int     // per retriever; default CandidatesFor(K)
+	Fusion        string  // FusionConvex (default) or FusionRRF
+	LexicalWeight float64 // weight of the BM25 list; default LexicalWeightDefault
+	VectorWeight  float64 // weight of the vector list; default VectorWeightDefault
+	RRFK          float64 // FusionRRF only; default RRFKDefault
+	EFSearch      int     // hnsw.ef_search; default EFSearchDefault
+	K1, B         float64 // BM25; default BM25K1Default, BM25BDefault
+	// Pseudo-relevance feedback (RM3) on the lexical leg: FeedbackDocs chunks of the first pass
+	// (default FeedbackDocsDefault; < 0 disables), FeedbackTerms expansion terms (default
+	// FeedbackTermsDefault), FeedbackWeight the original query's share (default
+	// FeedbackWeightDefault); it runs only when the FeedbackDocs-th chunk scores within a factor
+	// FeedbackSpread of the best (default FeedbackSpreadDefault).
+	FeedbackDocs   int
+	FeedbackTerms  int
+	FeedbackWeight float64
+	FeedbackSpread float64
+	// MaxPerItem is how many chunks of one knowledge item may come before the chunks of other
+	// items in a result list (capPerItem); default MaxPerItemDefault, < 0 disables.
+	MaxPerItem int
+	StatsTTL   time.Duration // per-organization BM25 statistics cache; default StatsTTLDefault, < 0 disables
 	// Index, when set and caught up (Index.Ready), answers the lexical leg in process and the
 	// legs run in parallel over one round trip; the DB must then be a *pgxpool.Pool. Without
 	// it, or while it is behind, BM25 runs in SQL.
@@ -87,7 +101,7 @@ type Result struct {
 	// Score is the fused score: it orders one result list and means nothing across queries.
 	// Threshold on the raw scores instead.
 	Score        float64
-	LexicalScore float64 // BM25; 0 when absent from the lexical list
+	LexicalScore float64 // BM25 (of the expanded query when feedback ran); 0 when absent from the lexical list
 	VectorScore  float64 // cosine similarity; 0 when absent from the vector list
 	LexicalRank  int     // 1-based; 0 = absent
 	VectorRank   int     // 1-based; 0 = absent
@@ -121,6 +135,11 @@ func New(db DB, cfg Config) (*Searcher, error) {
 	cfg.K1 = cmp.Or(cfg.K1, BM25K1Default)
 	cfg.B = cmp.Or(cfg.B, BM25BDefault)
 	cfg.StatsTTL = cmp.Or(cfg.StatsTTL, StatsTTLDefault)
+	cfg.FeedbackDocs = cmp.Or(cfg.FeedbackDocs, FeedbackDocsDefault)
+	cfg.FeedbackTerms = cmp.Or(cfg.FeedbackTerms, FeedbackTermsDefault)
+	cfg.FeedbackWeight = cmp.Or(cfg.FeedbackWeight, FeedbackWeightDefault)
+	cfg.FeedbackSpread = cmp.Or(cfg.FeedbackSpread, FeedbackSpreadDefault)
+	cfg.MaxPerItem = cmp.Or(cfg.MaxPerItem, MaxPerItemDefault)
 	switch {
 	case cfg.Candidates < 0 || cfg.Candidates > CandidatesMax:
 		return nil, fmt.Errorf("%w: candidates %d outside 1..1000", lorebase.ErrInvalid, cfg.Candidates)
@@ -132,6 +151,10 @@ func New(db DB, cfg Config) (*Searcher, error) {
 		return nil, fmt.Errorf("%w: ef_search %d outside 1..1000", lorebase.ErrInvalid, cfg.EFSearch)
 	case cfg.K1 < 0 || cfg.B < 0 || cfg.B > 1:
 		return nil, fmt.Errorf("%w: BM25 k1 %g, b %g", lorebase.ErrInvalid, cfg.K1, cfg.B)
+	case cfg.FeedbackDocs > CandidatesMax || cfg.FeedbackTerms < 1 || cfg.FeedbackTerms > 1000 ||
+		cfg.FeedbackWeight <= 0 || cfg.FeedbackWeight > 1 || cfg.FeedbackSpread < 1:
+		return nil, fmt.Errorf("%w: feedback docs %d, terms %d, weight %g", lorebase.ErrInvalid,
+			cfg.FeedbackDocs, cfg.FeedbackTerms, cfg.FeedbackWeight)
 	}
 	return &Searcher{db: db, cfg: cfg, stats: &statsCache{ttl: cfg.StatsTTL}, budget: essentialBudget}, nil
 }
@@ -151,43 +174,101 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Result, error) {
 	if !runLexical && !runVector {
 		return nil, nil
 	}
-	var lex, vec []scored
+	var (
+		lp  lexPass
+		vec []scored
+		err error
+	)
 	if pool, ok := s.db.(*pgxpool.Pool); ok && runLexical && s.cfg.Index.Ready() {
-		var err error
-		if lex, vec, err = s.candidatesIndexed(ctx, pool, s.cfg.Index, q, limit, runVector); err != nil {
+		if lp, vec, err = s.candidatesIndexed(ctx, pool, s.cfg.Index, q, limit, runVector); err != nil {
 			return nil, err
 		}
 	} else {
-		var err error
-		if lex, vec, err = s.candidatesSQL(ctx, q, limit, runLexical, runVector); err != nil {
+		if lp, vec, err = s.candidatesSQL(ctx, q, limit, runLexical, runVector); err != nil {
+			return nil, err
+		}
+	}
+	lex := lp.list
+	if runLexical && s.cfg.FeedbackDocs > 0 && len(lex) > 0 {
+		if lex, err = s.feedback(ctx, q, lp, limit); err != nil {
 			return nil, err
 		}
 	}
 	top := fuse(lex, vec, fusion{method: s.cfg.Fusion, k: s.cfg.RRFK, wLex: s.cfg.LexicalWeight, wVec: s.cfg.VectorWeight})
-	if len(top) > q.K {
-		top = top[:q.K]
+	window := q.K
+	if s.cfg.MaxPerItem > 0 {
+		window = q.K * perItemWindow
 	}
-	return s.load(ctx, q, top)
+	if len(top) > window {
+		top = top[:window]
+	}
+	res, err := s.load(ctx, q, top)
+	if err != nil {
+		return nil, err
+	}
+	res = capPerItem(res, s.cfg.MaxPerItem)
+	if len(res) > q.K {
+		res = res[:q.K]
+	}
+	return res, nil
+}
+
+// perItemWindow is how many results per requested one are loaded so that capPerItem has
+// chunks of other items to promote.
+const perItemWindow = 3
+
+// capPerItem keeps a long document's chunks from filling the list: past the first max chunks
+// of one item, its chunks move behind those of every other item (in their order), so a short
+// item that answers exactly is not pushed out of the K passages by the fifth and sixth chunk
+// of a long manual that matches the question's words everywhere. Ranking among the kept chunks
+// is unchanged, and a document-level ranking (the best chunk of each item, as the evaluation
+// takes it) only gains documents further down. max <= 0 keeps the list as it is.
+func capPerItem(res []Result, max int) []Result {
+	if max <= 0 || len(res) <= max {
+		return res
+	}
+	count := map[string]int{}
+	out := make([]Result, 0, len(res))
+	var deferred []Result
+	for _, r := range res {
+		if count[r.ItemID] >= max {
+			deferred = append(deferred, r)
+			continue
+		}
+		count[r.ItemID]++
+		out = append(out, r)
+	}
+	return append(out, deferred...)
+}
+
+// lexPass is the lexical leg's first pass: its list, the query's terms, and what answered it
+// (the in-process index of the organization, or SQL with the organization's statistics), so
+// that pseudo-relevance feedback's second pass asks the same one.
+type lexPass struct {
+	list  []scored
+	query weightedTerms
+	org   *orgIndex // the in-process index answered
+	st    *orgStats // SQL answered
 }
 
 // candidatesSQL runs both retrievers in SQL in one round trip.
-func (s *Searcher) candidatesSQL(ctx context.Context, q Query, limit int, runLexical, runVector bool) (lex, vec []scored, err error) {
+func (s *Searcher) candidatesSQL(ctx context.Context, q Query, limit int, runLexical, runVector bool) (lp lexPass, vec []scored, err error) {
 	var st *orgStats
 	if runLexical {
 		if st, err = s.stats.get(ctx, s.db, q.OrganizationID); err != nil {
-			return nil, nil, err
+			return lp, nil, err
 		}
 		runLexical = st.chunks > 0
 	}
 	if !runLexical && !runVector {
-		return nil, nil, nil
+		return lp, nil, nil
 	}
 	batch := &pgx.Batch{}
 	if runVector {
 		s.queueVectorSettings(batch, limit) // first: they must precede the kNN statement
 	}
 	if runLexical {
-		s.queueLexical(batch, q, st, limit)
+		s.queueLexical(batch, q, st, limit, weightedTerms{})
 	}
 	if runVector {
 		s.queueVector(batch, q, limit)
@@ -195,25 +276,26 @@ func (s *Searcher) candidatesSQL(ctx context.Context, q Query, limit int, runLex
 	return s.readCandidates(ctx, batch, runLexical, runVector, st)
 }
 
-func (s *Searcher) readCandidates(ctx context.Context, batch *pgx.Batch, runLexical, runVector bool, st *orgStats) (lex, vec []scored, err error) {
+func (s *Searcher) readCandidates(ctx context.Context, batch *pgx.Batch, runLexical, runVector bool, st *orgStats) (lp lexPass, vec []scored, err error) {
 	br := s.db.SendBatch(ctx, batch)
 	defer br.Close()
 	if runVector {
 		if err := readVectorSettings(br); err != nil {
-			return nil, nil, err
+			return lp, nil, err
 		}
 	}
 	if runLexical {
-		if lex, err = readLexical(br, st); err != nil {
-			return nil, nil, err
+		lp.st = st
+		if lp.list, lp.query, err = readLexical(br, st); err != nil {
+			return lp, nil, err
 		}
 	}
 	if runVector {
 		if vec, err = readVector(br); err != nil {
-			return nil, nil, err
+			return lp, nil, err
 		}
 	}
-	return lex, vec, br.Close()
+	return lp, vec, br.Close()
 }
 
 func (s *Searcher) normalize(q *Query) error {

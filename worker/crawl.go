@@ -17,6 +17,7 @@ import (
 	"github.com/lorebase/lorebase/ingest/crawl"
 	"github.com/lorebase/lorebase/ingest/html"
 	"github.com/lorebase/lorebase/ingest/pipeline"
+	"github.com/lorebase/lorebase/retrieval"
 	"github.com/lorebase/lorebase/store"
 )
 
@@ -248,7 +249,7 @@ func (in *ingestor) storePage(ctx context.Context, it lorebase.KnowledgeItem, re
 				chunks[i].URL = res.Key
 			}
 		}
-		return in.index.Insert(ctx, tx, chunks)
+		return in.index.InsertTitled(ctx, tx, retrieval.ChunkTitle(lorebase.ChunkText, it.Title, title), chunks)
 	})
 	return len(prepared), err
 }

@@ -63,6 +63,7 @@ func newWorkers(deps *Deps) *river.Workers {
 	river.AddWorker(w, &CrawlSiteWorker{in: in, timeout: deps.crawlTimeout()})
 	river.AddWorker(w, &RecrawlDueWorker{pool: deps.Pool, items: in})
 	river.AddWorker(w, &ReembedStaleWorker{pool: deps.Pool, logger: deps.Logger})
+	river.AddWorker(w, &ReanalyzeChunksWorker{pool: deps.Pool, logger: deps.Logger})
 	return w
 }
 

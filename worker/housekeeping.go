@@ -55,6 +55,11 @@ func periodicJobs(deps *Deps) []*river.PeriodicJob {
 				return RecrawlDueArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Minute}}
 			},
 			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return ReanalyzeChunksArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Minute}}
+			},
+			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	if deps != nil && deps.Embedder != nil {
 		args := ReembedStaleArgs{Model: deps.Embedder.Model(), Dims: deps.Embedder.Dimensions()}

@@ -147,7 +147,11 @@ func (in *ingestor) replaceItemChunks(ctx context.Context, it lorebase.Knowledge
 		if err := in.index.DeleteItemChunks(ctx, tx, id); err != nil {
 			return fmt.Errorf("delete old chunks: %w", err)
 		}
-		if err := in.index.Insert(ctx, tx, chunks); err != nil {
+		title := ""
+		if len(chunks) > 0 {
+			title = retrieval.ChunkTitle(chunks[0].Kind, it.Title, "")
+		}
+		if err := in.index.InsertTitled(ctx, tx, title, chunks); err != nil {
 			return fmt.Errorf("store chunks: %w", err)
 		}
 		p.Stage = ""
