@@ -446,7 +446,10 @@ func (e *Engine) passages(results []retrieval.Result) ([]llm.Passage, []retrieva
 		if r.Page > 0 {
 			title += fmt.Sprintf(" (page %d)", r.Page)
 		}
-		p := llm.Passage{N: len(out) + 1, Title: title, Text: r.Content}
+		// A section's headings say what its sentences are about ("Vorfilter reinigen" over
+		// "Saugen Sie das Vorfiltergewebe alle zwei Wochen ab"), as a curated question does for
+		// its answer: an extractive answerer matches on them without quoting them.
+		p := llm.Passage{N: len(out) + 1, Title: title, Text: r.Content, Context: strings.Join(r.HeadingPath, "\n")}
 		if r.Kind == lorebase.ChunkQA {
 			// A curated pair is quoted by its answer, never its question: the question is the
 			// passage's title (what the model reads it as) and its context (what an extractive

@@ -3,7 +3,6 @@ package answer
 import (
 	"math"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/lorebase/lorebase"
@@ -83,9 +82,8 @@ func (m *faqMatcher) analyse(text, lang string, synonyms bool) analysed {
 	a := analysed{keys: map[string]bool{}, synonyms: map[string]bool{}}
 	words := textkit.Words(text, lang)
 	content := words[:0:0]
-	generic := genericWords[lang]
 	for _, w := range words {
-		if !w.Stop && !generic[w.Text] {
+		if !w.Stop && !textkit.IsGenericWord(textkit.Fold(w.Text), lang) {
 			content = append(content, w)
 		}
 	}
@@ -279,22 +277,6 @@ func harmonic(a, b float64) float64 {
 		return 0
 	}
 	return 2 * a * b / (a + b)
-}
-
-// genericWords are words questions use whatever they ask about ("how long does it take", "is
-// there a way to"): they match between unrelated questions, so matching skips them like stop
-// words. English only; other languages rely on their stop word lists.
-var genericWords = map[string]map[string]bool{
-	"en": func() map[string]bool {
-		m := map[string]bool{}
-		for _, w := range strings.Fields(`long take takes took taking get gets got getting make makes made use used using way ways
-			work works need needs want wants know find possible able happen happens thing things there much many
-			good best better also still really please help anyone someone something anything else instead without
-			like just even ever every one`) {
-			m[w] = true
-		}
-		return m
-	}(),
 }
 
 var enStemmer = textkit.Stemmer("en")

@@ -33,6 +33,7 @@ type Result struct {
 	Rankings   map[string][]Ranked `json:"rankings"`  // the retrieval pass per mode, top 10 documents
 	Reply      string              `json:"reply"`
 	AnswerMode string              `json:"answer_mode"`
+	Confidence float64             `json:"confidence"`               // the reply's evidence (or curated match), what abstention compares
 	Sources    []string            `json:"sources"`                  // document ids of the cited sources
 	FAQCands   []FAQCandidate      `json:"faq_candidates,omitempty"` // the FAQ decision's candidates, best first
 	Error      string              `json:"error,omitempty"`
@@ -158,7 +159,7 @@ func (r *run) askOne(ctx context.Context, engine *answer.Engine, q Question) (Re
 		}
 		res.Error = err.Error()
 	}
-	res.Query, res.Reply, res.AnswerMode = rep.Query, rep.Content, rep.AnswerMode
+	res.Query, res.Reply, res.AnswerMode, res.Confidence = rep.Query, rep.Content, rep.AnswerMode, round3(rep.Confidence)
 	res.retrieval, res.total = rep.Retrieval, rep.Total
 	res.Latency["retrieval"], res.Latency["total"] = ms(rep.Retrieval), ms(rep.Total)
 	res.Retrieved = []Retrieved{}

@@ -29,8 +29,9 @@ type Passage struct {
 	N     int // 1-based number the model cites as [N]
 	Title string
 	Text  string
-	// Context is what Text answers but must not be quoted as the answer: the curated question
-	// of a Q&A pair, whose Text is the answer alone. Extractive answerers match on it.
+	// Context is what Text answers or is about but must not be quoted as the answer: the
+	// curated question of a Q&A pair, whose Text is the answer alone, or the headings of a
+	// document's section. Extractive answerers match on it.
 	Context string
 }
 

@@ -18,9 +18,9 @@ const (
 // kindCues open questions of each kind, per language; matched at a word boundary on the
 // lower-cased question.
 var kindCues = map[string]map[answerKind][]string{
-	"en": {kindNumber: {"how many", "how much", "how long", "how old", "how far", "how large", "how big", "what percentage", "what percent"},
+	"en": {kindNumber: {"how many", "how much", "how long", "how often", "how old", "how far", "how large", "how big", "what percentage", "what percent"},
 		kindTime: {"when", "what year", "which year", "what century", "which century", "what date", "in what year"}},
-	"de": {kindNumber: {"wie viele", "wie viel", "wieviel", "wie lange", "wie alt", "wie groß", "wie hoch", "wie weit"},
+	"de": {kindNumber: {"wie viele", "wie viel", "wieviel", "wie lange", "wie oft", "wie häufig", "wie alt", "wie groß", "wie hoch", "wie weit"},
 		kindTime: {"wann", "in welchem jahr", "welches jahr", "seit wann", "in welchem jahrhundert"}},
 	"es": {kindNumber: {"cuántos", "cuántas", "cuánto", "cuánta"}, kindTime: {"cuándo", "en qué año", "qué año"}},
 	"fr": {kindNumber: {"combien"}, kindTime: {"quand", "en quelle année", "quelle année"}},
@@ -30,11 +30,14 @@ var kindCues = map[string]map[answerKind][]string{
 	"ru": {kindNumber: {"сколько"}, kindTime: {"когда", "в каком году"}},
 }
 
-// expectedAnswer reads the kind of answer a question wants from its wording.
-func expectedAnswer(question, lang string) answerKind {
+// expectedAnswer reads the kind of answer a question wants from its wording, and the words of
+// the phrase that says so ("long" of "how long"): those ask for the answer's kind, not its
+// topic, and an answer seldom repeats them ("How long does a filter last?" – "between 6 and
+// 12 months").
+func expectedAnswer(question, lang string) (answerKind, []string) {
 	cues, ok := kindCues[lang]
 	if !ok {
-		return kindAny
+		return kindAny, nil
 	}
 	q := " " + strings.Join(strings.FieldsFunc(strings.ToLower(question), func(r rune) bool {
 		return r == ' ' || r == ',' || r == '?' || r == '¿' || r == '\t' || r == '\n'
@@ -42,11 +45,11 @@ func expectedAnswer(question, lang string) answerKind {
 	for _, kind := range []answerKind{kindTime, kindNumber} { // "how many years" still wants a number
 		for _, cue := range cues[kind] {
 			if strings.Contains(q, " "+cue+" ") {
-				return kind
+				return kind, strings.Fields(cue)
 			}
 		}
 	}
-	return kindAny
+	return kindAny, nil
 }
 
 var (
@@ -90,6 +93,16 @@ func answerLikeness(c *candidate, want answerKind) float64 {
 func following(cands []*candidate, c *candidate) *candidate {
 	for _, x := range cands {
 		if x.rank == c.rank && x.pos == c.pos+1 && x.PassageN == c.PassageN {
+			return x
+		}
+	}
+	return nil
+}
+
+// preceding is the sentence right before c in its passage, if any.
+func preceding(cands []*candidate, c *candidate) *candidate {
+	for _, x := range cands {
+		if x.rank == c.rank && x.pos == c.pos-1 && x.PassageN == c.PassageN {
 			return x
 		}
 	}

@@ -44,8 +44,9 @@ func (cfg ExtractConfig) WithDefaults() ExtractConfig {
 type Passage struct {
 	N    int
 	Text string
-	// Context is what Text answers but must not be quoted: the curated question of a Q&A
-	// pair, whose Text is the answer alone. It counts toward every sentence's coverage.
+	// Context is what Text answers or is about but must not be quoted: the curated question
+	// of a Q&A pair, whose Text is the answer alone, or a section's headings. It counts toward
+	// every sentence's coverage.
 	Context string
 }
 
@@ -53,7 +54,7 @@ type Passage struct {
 type Sentence struct {
 	Text     string
 	PassageN int     // the passage's number, cited as [PassageN]
-	Score    float64 // share of the question's IDF weight the sentence covers, in [0,1]
+	Score    float64 // share of the question's IDF weight the sentence covers, in [0,1] (see Extract)
 }
 
 // Extraction is an extractive answer. Text is empty when no sentence overlaps the question
@@ -61,8 +62,14 @@ type Sentence struct {
 type Extraction struct {
 	Text       string     // the sentences with [N] citations, ready to show
 	Sentences  []Sentence // in the order they appear in Text
-	Confidence float64    // share of the question's IDF weight the answer covers, in [0,1]
+	Confidence float64    // share of the question's IDF weight the answer covers, in [0,1] (its topic's, see Extract)
 }
+
+// continueBelow is the coverage of the question below which the best sentence is followed by
+// the next one when that one refers back to it. Measured on XQuAD en and de: always following
+// cost 0.007 F1 for 0.011 more replies holding the gold answer; any limit from 0.6 to 0.8 keeps
+// nearly all of that gain (0.010, 0.008 in German) at no F1 cost.
+const continueBelow = 0.7
 
 // contextMark keys a passage's context terms apart from its sentences' own; a question term
 // found only in the context counts contextWeight of its weight: the context says what the
@@ -78,8 +85,9 @@ type candidate struct {
 	rank     int // position of the passage in the request; earlier passages ranked higher
 	pos      int // position of the sentence in its passage
 	terms    map[string]bool
-	coverage float64
-	novel    int // content words the question does not use: what a sentence adds
+	coverage float64 // share of the question the sentence covers, the mean of coverage and evidence in Extract
+	novel    int     // content words the question does not use: what a sentence adds
+	restates bool    // refers back to the sentence before, whose novel words it took
 }
 
 // Coverage is the evidence the passages hold for question: the share of the question's IDF
@@ -102,11 +110,16 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 	lang := detectFor(question, passages)
 	stem := Stemmer(lang)
 
+	want, cue := expectedAnswer(question, lang)
+	cueTerms := map[string]bool{}
+	for _, w := range cue {
+		cueTerms[stem(Normalize(w))] = true
+	}
 	var qTerms []string
 	seen := map[string]bool{}
 	all := terms(question, lang, stem)
 	for _, t := range all {
-		if !t.stop && !seen[t.text] {
+		if !t.stop && !cueTerms[t.text] && !seen[t.text] {
 			seen[t.text] = true
 			qTerms = append(qTerms, t.text)
 		}
@@ -123,18 +136,24 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 		return Extraction{}
 	}
 
+	// Words of the question and words that refer back ("damit", "this") add nothing new.
 	inQuestion := map[string]bool{}
 	for _, t := range all {
 		inQuestion[t.text] = true
 	}
-	want := expectedAnswer(question, lang)
+	for w := range anaphoricOpeners[lang] {
+		inQuestion[stem(w)] = true
+	}
 	var cands []*candidate
 	for rank, p := range passages {
-		// A passage's context (the curated question of a Q&A pair) counts toward what each of
-		// its sentences covers, but is never quoted.
+		// A passage's context (the curated question of a Q&A pair, a section's headings) counts
+		// toward what each of its sentences covers, but is never quoted; words that questions
+		// use whatever they ask about say nothing about what the passage is about.
 		context := map[string]bool{}
 		for _, t := range terms(p.Context, lang, stem) {
-			context[contextMark+t.text] = true
+			if !t.generic { // "How long does delivery take?" is not about repairs taking long
+				context[contextMark+t.text] = true
+			}
 		}
 		for pos, s := range SplitSentences(p.Text) {
 			c := &candidate{Sentence: Sentence{Text: s, PassageN: p.N}, rank: rank, pos: pos, terms: copySet(context)}
@@ -152,9 +171,15 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 	if len(cands) == 0 {
 		return Extraction{}
 	}
+	// A sentence that refers back ("This resets the filter-life counter.") says what the one
+	// before it does: it only seems to restate the question.
+	for i, c := range cands {
+		if i > 0 && c.novel == 0 && c.pos > 0 && cands[i-1].rank == c.rank && startsAnaphoric(c.Text, lang) {
+			c.novel, c.restates = cands[i-1].novel, true
+		}
+	}
 
 	idf := make(map[string]float64, len(qTerms))
-	var total float64
 	for _, t := range qTerms {
 		df := 0
 		for _, c := range cands {
@@ -164,21 +189,47 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 		}
 		n := float64(len(cands))
 		idf[t] = math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
-		total += idf[t]
 	}
-	coverage := func(terms map[string]bool) float64 {
-		var s float64
+	share := func(terms map[string]bool, weight map[string]float64) float64 {
+		var s, all float64
 		for _, t := range qTerms {
+			w := idf[t]
+			if weight != nil {
+				w *= weight[t]
+			}
+			all += w
 			if terms[t] {
-				s += idf[t]
+				s += w
 			} else if terms[contextMark+t] {
-				s += contextWeight * idf[t]
+				s += contextWeight * w
 			}
 		}
-		return s / total
+		return s / all
+	}
+	// evidence, the share of the question's topic the sentences cover, says whether they answer
+	// it at all. It differs from coverage in German questions with nouns, whose other words
+	// count otherWordWeight toward evidence. Sentences rank by the mean of both: a paragraph's
+	// sentences share its nouns and differ by their verbs, while passages differ by their nouns
+	// (on XQuAD de, ranking by evidence alone quoted the gold answer from the gold paragraph
+	// less often, ranking by coverage alone cited the wrong paragraph more often).
+	coverage := func(terms map[string]bool) float64 { return share(terms, nil) }
+	evidence := coverage
+	if topic := topicWords(question, lang); len(topic) > 0 {
+		nouns := map[string]bool{}
+		for w := range topic {
+			nouns[stem(w)] = true
+		}
+		weight := make(map[string]float64, len(qTerms))
+		for _, t := range qTerms {
+			weight[t] = 1
+			if !nouns[t] {
+				weight[t] = otherWordWeight
+			}
+		}
+		evidence = func(terms map[string]bool) float64 { return share(terms, weight) }
 	}
 	for _, c := range cands {
-		c.coverage = coverage(c.terms)
+		c.coverage = (coverage(c.terms) + evidence(c.terms)) / 2
 		// Retrieval already ranked the passages: a small tie-breaking preference for the top one.
 		c.Score = c.coverage / (1 + cfg.RankPenalty*float64(c.rank))
 		if CountWords(c.Text) < 4 {
@@ -188,7 +239,7 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Score > cands[j].Score })
 	best := cands[0]
-	if best.coverage < cfg.MinCoverage {
+	if evidence(best.terms) < cfg.MinCoverage {
 		return Extraction{}
 	}
 
@@ -213,11 +264,25 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 	}
 	// A sentence that only names what the question asks about is often answered by the next
 	// one, which refers back to it ("Warsaw's first stock exchange was established in 1817 …
-	// It was re-established in April 1991"): quote that one too when there is room.
-	if next := following(cands, best); next != nil && len(chosen) < cfg.MaxSentences && !slices.Contains(chosen, next) &&
-		startsAnaphoric(next.Text, lang) && length+utf8.RuneCountInString(next.Text) <= cfg.MaxRunes {
+	// It was re-established in April 1991"): quote that one too when there is room, unless the
+	// sentence covers most of the question, which it then likely answers itself ("The Broncos
+	// defeated the Pittsburgh Steelers in the divisional round, 23–16" needs no "They then
+	// beat …").
+	if next := following(cands, best); next != nil && best.coverage < continueBelow && len(chosen) < cfg.MaxSentences &&
+		!slices.Contains(chosen, next) && startsAnaphoric(next.Text, lang) && length+utf8.RuneCountInString(next.Text) <= cfg.MaxRunes {
 		chosen = append(chosen, next)
 		covered = union(covered, next.terms)
+		length += utf8.RuneCountInString(next.Text)
+	}
+	// A best sentence that refers back and otherwise restates the question ("This resets the
+	// filter-life counter.") is answered by the sentence before it ("Hold the filter button for
+	// five seconds …"): quote that one too. (Quoting the sentence before every best sentence
+	// that refers back cost 0.005 F1 on XQuAD for 0.003 more gold answers.)
+	if prev := preceding(cands, best); prev != nil && best.restates && len(chosen) < cfg.MaxSentences &&
+		!slices.Contains(chosen, prev) && length+utf8.RuneCountInString(prev.Text) <= cfg.MaxRunes {
+		chosen = append(chosen, prev)
+		covered = union(covered, prev.terms)
+		length += utf8.RuneCountInString(prev.Text)
 	}
 	// Readable order: passages as ranked, sentences as written.
 	sort.Slice(chosen, func(i, j int) bool {
@@ -227,7 +292,7 @@ func Extract(question string, passages []Passage, cfg ExtractConfig) Extraction 
 		return chosen[i].pos < chosen[j].pos
 	})
 
-	ext := Extraction{Confidence: coverage(covered)}
+	ext := Extraction{Confidence: evidence(covered)}
 	parts := make([]string, len(chosen))
 	for i, c := range chosen {
 		c.Text = truncateRunes(c.Text, cfg.MaxRunes)

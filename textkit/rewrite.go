@@ -93,7 +93,7 @@ func isFollowUp(q string) bool {
 		switch {
 		case anaphora[w]:
 			back = true
-		case t.CJK || !allStopWords[w]:
+		case t.CJK || !allStopWords[w] && !anyQuestionStopWord[w]:
 			content++
 		}
 	}
@@ -106,7 +106,7 @@ func contentWords(text string, have map[string]bool) []string {
 	var out []string
 	for _, t := range Tokenize(text) {
 		w := Fold(t.Text)
-		if have[w] || allStopWords[w] || anaphora[w] || (!t.CJK && len([]rune(w)) < 2) {
+		if have[w] || allStopWords[w] || anyQuestionStopWord[w] || anaphora[w] || (!t.CJK && len([]rune(w)) < 2) {
 			continue
 		}
 		have[w] = true

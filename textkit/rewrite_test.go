@@ -39,6 +39,8 @@ func TestRewrite(t *testing.T) {
 			"¿y cuánto cuesta?", "¿y cuánto cuesta? Tienen plan Pro empresas"},
 		{"german", []message{user("Wie installiere ich den Drucker?"), bot("…")},
 			"Und unter Linux?", "Und unter Linux? installiere Drucker"},
+		{"german modal verb is no topic", []message{user("Wann findet die Wartung statt?"), bot("…")},
+			"Kann man sie verschieben?", "Kann man sie verschieben? findet Wartung statt"},
 		{"standalone stays", []message{user("Do you offer a Pro plan?")},
 			"How do I reset my password on the mobile app?", "How do I reset my password on the mobile app?"},
 		{"standalone spanish with article", []message{user("¿Tienen un plan Pro?")},

@@ -45,18 +45,20 @@ func Stemmer(lang string) func(string) string {
 // term is a matchable unit of text: a stemmed word, or a CJK character bigram (prefixed so it
 // cannot equal a word).
 type term struct {
-	text string
-	stop bool
+	text    string
+	stop    bool // a stop word of the language, or a question stop word (see questionStopWords)
+	generic bool // a word questions use whatever they ask about (see genericWords)
 }
 
 // terms breaks text into terms for lang. A CJK run yields its bigrams, or the character itself
 // when alone.
 func terms(text string, lang string, stem func(string) string) []term {
-	stops := StopWords(lang)
+	stop, generic := questionStops(lang), genericSet(lang)
 	var out []term
 	for _, t := range Tokenize(text) {
 		if !t.CJK {
-			out = append(out, term{text: stem(t.Text), stop: stops[Fold(t.Text)]})
+			w := Fold(t.Text)
+			out = append(out, term{text: stem(t.Text), stop: stop(w), generic: generic[w]})
 			continue
 		}
 		prev := -1

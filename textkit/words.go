@@ -5,7 +5,7 @@ package textkit
 type Word struct {
 	Text string
 	Stem string
-	Stop bool // a stop word of the language
+	Stop bool // a stop word of the language for matching questions (IsQuestionStopWord)
 }
 
 // Words splits text into words in lang (an ISO 639-1 code; empty or unknown: no stemming),
@@ -13,11 +13,11 @@ type Word struct {
 // which serve as both text and stem.
 func Words(text, lang string) []Word {
 	stem := Stemmer(lang)
-	stops := StopWords(lang)
+	stop := questionStops(lang)
 	var out []Word
 	for _, t := range Tokenize(text) {
 		if !t.CJK {
-			out = append(out, Word{Text: t.Text, Stem: stem(t.Text), Stop: stops[Fold(t.Text)]})
+			out = append(out, Word{Text: t.Text, Stem: stem(t.Text), Stop: stop(Fold(t.Text))})
 			continue
 		}
 		r := []rune(t.Text)
