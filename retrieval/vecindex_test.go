@@ -173,8 +173,7 @@ func TestVectorIndexIsExact(t *testing.T) {
 	if st := ix.Stats(); st.Vectors != int64(len(docs)) || st.VectorOrgs != 1 {
 		t.Fatalf("index holds %d vectors of %d organizations, want %d of 1", st.Vectors, st.VectorOrgs, len(docs))
 	}
-	// MaxPerItem -1: the per-item cap would reorder the exact list (three items hold the chunks).
-	s, err := New(e.db.Pool, Config{Index: ix, MaxPerItem: -1})
+	s, err := New(e.db.Pool, Config{Index: ix, MaxPerItem: -1, FeedbackDocs: -1}) // the legs alone: no per-item cap, no feedback
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +244,7 @@ func TestVectorIndexIsExact(t *testing.T) {
 	if st := ix.Stats(); st.Tombstones != 0 {
 		t.Fatalf("%d tombstones left after deleting a third of the chunks", st.Tombstones)
 	}
-	sqlOnly, err := New(e.db.Pool, Config{MaxPerItem: -1}) // as s
+	sqlOnly, err := New(e.db.Pool, Config{MaxPerItem: -1, FeedbackDocs: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
