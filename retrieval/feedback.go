@@ -21,8 +21,14 @@ import (
 // recall@1 when always on). The first pass's own scores tell the two apart: feedback runs only
 // when the FeedbackDocs-th chunk scores within a factor FeedbackSpreadDefault of the best one.
 // On NFCorpus dev that keeps +1.1 points; on XQuAD it costs 0.1 (en) and 0.2 (de).
+//
+// FeedbackDocsDefault is 0: feedback is OFF by default until a defect is fixed. With feedback
+// on, TestBM25PruningIsExact fails intermittently (the SQL path with a small essential budget
+// returns a different list than full scoring); set Config.FeedbackDocs to FeedbackDocsOn to
+// enable it, as the README's NFCorpus figures with feedback were measured.
 const (
-	FeedbackDocsDefault   = 10
+	FeedbackDocsDefault   = 0
+	FeedbackDocsOn        = 10
 	FeedbackTermsDefault  = 20
 	FeedbackWeightDefault = 0.5
 	FeedbackSpreadDefault = 2.0
