@@ -21,26 +21,34 @@ import (
 // the cut may be cut differently.
 func sameRanking(t *testing.T, label string, want, got []Result) {
 	t.Helper()
+	sameRankingBy(t, label, want, got, func(r Result) float64 { return r.LexicalScore })
+}
+
+// sameRankingBy checks got against want on one score: the same score rank by rank (1e-9), and
+// every chunk scored above want's last score present. Chunks whose scores are equal up to
+// float summation order may come in either order.
+func sameRankingBy(t *testing.T, label string, want, got []Result, score func(Result) float64) {
+	t.Helper()
 	if len(want) != len(got) {
 		t.Fatalf("%s: %d results, want %d", label, len(got), len(want))
 	}
 	for j := range want {
-		if math.Abs(want[j].LexicalScore-got[j].LexicalScore) > 1e-9 {
+		if math.Abs(score(want[j])-score(got[j])) > 1e-9 {
 			t.Fatalf("%s rank %d: score %.12f (chunk %d), want %.12f (chunk %d)", label, j+1,
-				got[j].LexicalScore, got[j].ID, want[j].LexicalScore, want[j].ID)
+				score(got[j]), got[j].ID, score(want[j]), want[j].ID)
 		}
 	}
 	if len(want) == 0 {
 		return
 	}
-	last := want[len(want)-1].LexicalScore
+	last := score(want[len(want)-1])
 	ids := map[int64]bool{}
 	for _, r := range got {
 		ids[r.ID] = true
 	}
 	for j, r := range want {
-		if r.LexicalScore > last+1e-9 && !ids[r.ID] {
-			t.Fatalf("%s rank %d: chunk %d (%.12f) missing", label, j+1, r.ID, r.LexicalScore)
+		if score(r) > last+1e-9 && !ids[r.ID] {
+			t.Fatalf("%s rank %d: chunk %d (%.12f) missing", label, j+1, r.ID, score(r))
 		}
 	}
 }

@@ -110,28 +110,7 @@ ORDER BY (embedding::vector(384)) <=> ($1::vector(384)), id LIMIT $6`,
 // are equal within 1e-9 in either order.
 func sameVectorRanking(t *testing.T, label string, want, got []Result) {
 	t.Helper()
-	if len(want) != len(got) {
-		t.Fatalf("%s: %d results, want %d", label, len(got), len(want))
-	}
-	for j := range want {
-		if math.Abs(want[j].VectorScore-got[j].VectorScore) > 1e-9 {
-			t.Fatalf("%s rank %d: chunk %d similarity %.9f, want chunk %d %.9f", label, j+1,
-				got[j].ID, got[j].VectorScore, want[j].ID, want[j].VectorScore)
-		}
-	}
-	if len(want) == 0 {
-		return
-	}
-	last := want[len(want)-1].VectorScore
-	ids := map[int64]bool{}
-	for _, r := range got {
-		ids[r.ID] = true
-	}
-	for j, r := range want {
-		if r.VectorScore > last+1e-9 && !ids[r.ID] {
-			t.Fatalf("%s rank %d: chunk %d (%.9f) missing", label, j+1, r.ID, r.VectorScore)
-		}
-	}
+	sameRankingBy(t, label, want, got, func(r Result) float64 { return r.VectorScore })
 }
 
 // TestVectorIndexIsExact compares the in-process vector leg (default settings, answering from
