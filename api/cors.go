@@ -50,13 +50,6 @@ func (o *originSet) allowed(ctx context.Context, origin string) bool {
 	return o.origins[origin]
 }
 
-// invalidate makes the next check reload, after a client's origins change in this process.
-func (o *originSet) invalidate() {
-	o.mu.Lock()
-	o.origins = nil
-	o.mu.Unlock()
-}
-
 func normalizeOrigin(o string) string {
 	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(o)), "/")
 }

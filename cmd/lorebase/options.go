@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -114,5 +113,3 @@ func (d *database) Close() {
 		}
 	}
 }
-
-var errUsage = errors.New("usage")

@@ -117,7 +117,7 @@ type interpreter struct {
 	active   map[string]bool // form XObjects on the current call chain
 	cycles   int
 	tooDeep  int
-	refused  error // a content stream skipped by guardStream
+	refused  error // a content stream skipped by guardReader
 	fallback *font
 }
 

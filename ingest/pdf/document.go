@@ -131,7 +131,7 @@ func (d *document) decoded1(v lpdf.Value, cache bool) (decodedStream, error) {
 	return s, err
 }
 
-// decode reads the stream's decoded bytes through guardStream's counting lexer, charging them
+// decode reads the stream's decoded bytes through guardReader's counting lexer, charging them
 // to the document's decoded-bytes budget.
 func (d *document) decode(v lpdf.Value) (s decodedStream, err error) {
 	if v.Kind() != lpdf.Stream {

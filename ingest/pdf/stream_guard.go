@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
-	lpdf "github.com/ledongthuc/pdf"
 )
 
 // lpdf.Interpret decodes a stream and tokenizes it with no bound: it buffers a whole token
@@ -15,7 +13,7 @@ import (
 // gigabyte-long string, array or run of numbers therefore take gigabytes of memory, and since
 // the parsing goroutine cannot be interrupted, it keeps growing after Extract has timed out.
 //
-// guardStream decodes the stream once before it is interpreted, through a lexer that only
+// guardReader reads the decoded stream once before it is interpreted, through a lexer that only
 // counts, and refuses streams that are too long or hold too much between two operators. Both
 // limits are far above what real content streams, forms and CMaps contain (a page of text is a
 // few kilobytes to a few megabytes; an operator's operands a few kilobytes).
@@ -25,28 +23,6 @@ const (
 )
 
 var errStreamTooLarge = errors.New("stream expands beyond the size limits (decompression bomb?)")
-
-// guardStream returns errStreamTooLarge for a stream over the limits, errStopped when the
-// caller gave up, and nil otherwise, including when the stream cannot be decoded: Interpret
-// reports that failure itself.
-func guardStream(v lpdf.Value, stop func() bool) (err error) {
-	defer func() {
-		if recover() != nil {
-			err = nil // an unknown filter or broken data: Interpret fails the same way
-		}
-	}()
-	var rd io.Reader
-	if v.Kind() == lpdf.Array {
-		rs := make([]io.Reader, 0, min(v.Len(), 1024))
-		for i := 0; i < v.Len() && i < 1024; i++ {
-			rs = append(rs, v.Index(i).Reader())
-		}
-		rd = io.MultiReader(rs...)
-	} else {
-		rd = v.Reader()
-	}
-	return guardReader(io.LimitReader(rd, maxStreamBytes+1), stop)
-}
 
 // guardReader runs the counting lexer over rd; the caller limits rd to a little over
 // maxStreamBytes. A read error ends the scan like the end of the data does.
