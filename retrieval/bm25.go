@@ -73,7 +73,17 @@ GROUP BY text_config`
 // from the full one; both are sorted best first by the caller.
 //
 // The filters need the chunk row, so candidates are walked best first through the chunks
-// primary key (LATERAL) and the walk stops at the limit.
+// primary key (LATERAL) and the walk stops at the limit. Every LIMIT has its ORDER BY: a CTE's
+// or subquery's order does not survive a join, and once the tables had statistics (ANALYZE, as
+// autovacuum runs it) the planner pulled the filter subquery up into a hash join over a scan of
+// chunks, so the full path's LIMIT kept whichever chunks the scan met first (wrong lists with
+// pruning's fallback, seen as TestBM25PruningIsExact failing intermittently, more often with
+// pseudo-relevance feedback, whose 20-term queries fall back more). OFFSET 0 keeps each filter
+// a parameterized probe (a nested loop that preserves the walk's order), so the full path's
+// ORDER BY costs no sort and the walk still stops at the limit. The cutoff's walk has no
+// ORDER BY on purpose: any $10 filtered chunks' partial scores bound the $10-th best full
+// score from below, so the list is exact in any order; the best-first order only makes the
+// bound tight.
 const bm25SQL = `
 WITH terms AS (
     SELECT t.term, max(t.weight) AS weight
@@ -122,6 +132,7 @@ WITH terms AS (
             WHERE c.id = s.chunk_id
               AND ($8::uuid IS NULL OR c.assistant_ids = '{}' OR $8::uuid = ANY (c.assistant_ids))
               AND (cardinality($9::text[]) = 0 OR c.kind = ANY ($9::text[]))
+            OFFSET 0
         ) f
         LIMIT $10
     ) s
@@ -141,6 +152,7 @@ WITH terms AS (
         WHERE c.id = s.chunk_id
           AND ($8::uuid IS NULL OR c.assistant_ids = '{}' OR $8::uuid = ANY (c.assistant_ids))
           AND (cardinality($9::text[]) = 0 OR c.kind = ANY ($9::text[]))
+        OFFSET 0
     ) f
     WHERE s.score >= (SELECT cutoff.score - bound.ub FROM cutoff, bound)
     ORDER BY 2 DESC, 1
@@ -167,7 +179,9 @@ SELECT 'f', s.chunk_id, s.score, NULL FROM (
         WHERE c.id = s.chunk_id
           AND ($8::uuid IS NULL OR c.assistant_ids = '{}' OR $8::uuid = ANY (c.assistant_ids))
           AND (cardinality($9::text[]) = 0 OR c.kind = ANY ($9::text[]))
+        OFFSET 0
     ) f
+    ORDER BY s.score DESC, s.chunk_id
     LIMIT $10
 ) s
 WHERE NOT (SELECT exact FROM verdict)
