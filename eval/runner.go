@@ -64,6 +64,9 @@ type Config struct {
 	Workers     int           // ingestion jobs at once; default WorkersDefault
 	Language    string        // assistant language for questions without one; default en
 	Answer      answer.Config // other engine settings; K and Mode above win
+	// Feedback is retrieval.Config.FeedbackDocs: pseudo-relevance feedback from this many
+	// first-pass chunks; 0: the engine's default, < 0: off.
+	Feedback int
 	Poll        time.Duration // status polling interval while ingesting; default PollDefault
 	Keep        bool          // keep the organization afterwards, to inspect it
 }
@@ -106,7 +109,7 @@ func New(deps Deps, cfg Config) (*Runner, error) {
 	case cfg.Concurrency < 1 || cfg.Workers < 1 || cfg.Sample < 0:
 		return nil, fmt.Errorf("%w: concurrency, workers and sample must be positive", lorebase.ErrInvalid)
 	}
-	search, err := retrieval.New(deps.Pool, retrieval.Config{Index: deps.Index})
+	search, err := retrieval.New(deps.Pool, retrieval.Config{Index: deps.Index, FeedbackDocs: cfg.Feedback})
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,7 @@ type evalOptions struct {
 	out         string
 	name        string
 	keep        bool
+	feedback    int
 	noProgress  bool
 	extra       string
 	models      modelOptions
@@ -57,6 +58,7 @@ func (o *evalOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.name, "name", "", "base name of the reports (default eval-<data set>-<mode>)")
 	f.BoolVar(&o.keep, "keep", false, "keep the run's organization instead of deleting it (to inspect it)")
 	f.BoolVar(&o.noProgress, "no-progress", false, "no progress bar")
+	registerFeedback(cmd, &o.feedback)
 	o.models.register(cmd)
 	o.ingest.register(cmd)
 }
@@ -161,7 +163,7 @@ func runEval(cmd *cobra.Command, opts *globalOptions, eo *evalOptions, path stri
 		deps.Progress = &progressBar{w: os.Stderr}
 	}
 	runner, err := eval.New(deps, eval.Config{Mode: eo.mode, Modes: modes, K: eo.k, Depth: eo.depth, Sample: eo.sample, Seed: eo.seed,
-		Concurrency: eo.concurrency, Workers: eo.workers, Language: eo.language, Keep: eo.keep,
+		Concurrency: eo.concurrency, Workers: eo.workers, Language: eo.language, Keep: eo.keep, Feedback: eo.feedback,
 		Answer: acfg})
 	if err != nil {
 		return err

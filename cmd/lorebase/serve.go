@@ -36,6 +36,7 @@ type serveOptions struct {
 	sessionLifetime time.Duration
 	shutdownGrace   time.Duration
 	lexicalIndex    bool
+	feedback        int
 }
 
 func (o *serveOptions) register(cmd *cobra.Command) {
@@ -62,6 +63,7 @@ func (o *serveOptions) register(cmd *cobra.Command) {
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 20*time.Second, "how long in-flight requests may finish after SIGTERM")
 	f.BoolVar(&o.lexicalIndex, "lexical-index", envOr("LOREBASE_LEXICAL_INDEX", "true") != "false",
 		"keep an in-process BM25 index, built at start and kept current from the chunk change feed; false: BM25 in SQL ($LOREBASE_LEXICAL_INDEX)")
+	registerFeedback(cmd, &o.feedback)
 }
 
 func newServeCommand(opts *globalOptions) *cobra.Command {
@@ -170,7 +172,7 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 	if err != nil {
 		return nil, err
 	}
-	searcher, err := retrieval.New(db.Pool, retrieval.Config{Index: index})
+	searcher, err := retrieval.New(db.Pool, retrieval.Config{Index: index, FeedbackDocs: so.feedback})
 	if err != nil {
 		return nil, err
 	}
@@ -258,4 +260,11 @@ func widgetHostList(s string) ([]string, error) {
 		hosts[i] = store.NormalizeOrigin(h)
 	}
 	return hosts, nil
+}
+
+// registerFeedback adds --feedback-docs, shared by serve and eval so that eval measures what
+// the API answers with.
+func registerFeedback(cmd *cobra.Command, v *int) {
+	cmd.Flags().IntVar(v, "feedback-docs", envInt("LOREBASE_FEEDBACK_DOCS", 0),
+		"pseudo-relevance feedback (RM3) on the lexical leg from this many first-pass chunks, when those score alike; 0: the engine's default, -1: off ($LOREBASE_FEEDBACK_DOCS)")
 }
