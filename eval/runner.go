@@ -64,11 +64,12 @@ type Config struct {
 	Workers     int           // ingestion jobs at once; default WorkersDefault
 	Language    string        // assistant language for questions without one; default en
 	Answer      answer.Config // other engine settings; K and Mode above win
+	Poll        time.Duration // status polling interval while ingesting; default PollDefault
+	Keep        bool          // keep the organization afterwards, to inspect it
+
 	// Feedback is retrieval.Config.FeedbackDocs: pseudo-relevance feedback from this many
 	// first-pass chunks; 0: the engine's default, < 0: off.
 	Feedback int
-	Poll        time.Duration // status polling interval while ingesting; default PollDefault
-	Keep        bool          // keep the organization afterwards, to inspect it
 }
 
 // Runner runs evaluations.
