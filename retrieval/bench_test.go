@@ -779,7 +779,7 @@ func loadBenchCorpus(b *testing.B, db *storetest.DB, c benchCorpus) {
 		(indexed - copied).Round(time.Second), (time.Since(start) - indexed).Round(time.Second))
 }
 
-func embedParallel(b *testing.B, emb *offline.Embedder, texts []string) [][]float32 {
+func embedParallel(b testing.TB, emb *offline.Embedder, texts []string) [][]float32 {
 	out := make([][]float32, len(texts))
 	var wg sync.WaitGroup
 	const workers = 2

@@ -267,6 +267,14 @@ const excluded = math.MaxUint16
 // support); the shortlist best (0: VectorShortlistFor(n)), with all tied with the last, are
 // rescored with their int8 components. The caller holds the organization's lock for reading.
 func (v *vecSet) search(docs []docInfo, q []float32, f lexFilter, shortlist, keep int) []int64 {
+	return v.searchOn(docs, q, f, shortlist, keep, runtime.GOMAXPROCS(0))
+}
+
+// searchOn is search with its passes spread over procs goroutines (from vectorParallelMin
+// slots for the first pass, from vectorParallelRescore shortlisted slots for the rescoring):
+// contiguous ranges of slots, the histograms summed and the per-range best merged under the
+// same total order (similarity, then chunk id), so the answer does not depend on procs.
+func (v *vecSet) searchOn(docs []docInfo, q []float32, f lexFilter, shortlist, keep, procs int) []int64 {
 	n := len(v.docs)
 	if n == 0 || keep <= 0 || len(q) != v.dims {
 		return nil
@@ -326,7 +334,6 @@ func (v *vecSet) search(docs []docInfo, q []float32, f lexFilter, shortlist, kee
 			h[d]++
 		}
 	}
-	procs := runtime.GOMAXPROCS(0)
 	if n < vectorParallelMin || procs < 2 {
 		pass(0, n, hist)
 	} else {
