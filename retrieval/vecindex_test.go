@@ -561,3 +561,85 @@ func TestVectorSearchParallelIsSerial(t *testing.T) {
 	}
 	t.Logf("%d parallel searches equal to the serial one", compared)
 }
+
+// TestConcurrentLegsSameAnswers checks that running the lexical leg beside the vector leg (the
+// path of organizations past vectorConcurrentMin vectors, taken here on a small one) returns
+// exactly what the sequential path returns: same chunks, same order, same scores, in hybrid,
+// lexical and vector mode, with and without filters, and that each path was the one taken.
+func TestConcurrentLegsSameAnswers(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	org := e.org(t)
+	assistant := uuid.New()
+	items := []uuid.UUID{e.item(t, org, "file", "open"), e.item(t, org, "file", "restricted", assistant)}
+	c := generateBenchCorpus(3000, []float64{1})
+	var rows []lorebase.Chunk
+	for i, text := range c.texts {
+		kind := lorebase.ChunkText
+		if i%5 == 0 {
+			kind = lorebase.ChunkQA
+		}
+		rows = append(rows, lorebase.Chunk{OrganizationID: org.String(), ItemID: items[i%2].String(), Position: i, Content: text, Language: "en", Kind: kind})
+	}
+	e.add(t, rows...)
+	ix, err := NewIndex(e.db.Pool, IndexConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ix.Run(runCtx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	serial, err := New(e.db.Pool, Config{Index: ix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	concurrent, err := New(e.db.Pool, Config{Index: ix, concurrentLegsMin: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vecs, err := e.emb.Embed(ctx, c.queryTexts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modes := []string{ModeHybrid, ModeHybrid, ModeLexical, ModeVector}
+	for i, text := range c.queryTexts[:120] {
+		q := Query{OrganizationID: org, Text: text, Language: "en", Embedding: vecs[i], EmbeddingModel: e.emb.Model(),
+			Mode: modes[i%len(modes)], K: 10}
+		if i%3 == 1 {
+			q.AssistantID = assistant
+		}
+		if i%7 == 2 {
+			q.Kinds = []lorebase.ChunkKind{lorebase.ChunkQA}
+		}
+		before := concurrentLegSearches.Load()
+		want, err := serial.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if concurrentLegSearches.Load() != before {
+			t.Fatalf("query %d: the default path ran the legs side by side on a %d-chunk organization", i, len(rows))
+		}
+		got, err := concurrent.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if side := concurrentLegSearches.Load() != before; side != (q.Mode == ModeHybrid) {
+			t.Fatalf("query %d (%s): legs side by side %v", i, q.Mode, side)
+		}
+		if len(want) == 0 || len(got) != len(want) {
+			t.Fatalf("query %d (%s): %d results side by side, %d in sequence", i, q.Mode, len(got), len(want))
+		}
+		for j := range want {
+			w, g := want[j], got[j]
+			if g.ID != w.ID || g.Score != w.Score || g.LexicalScore != w.LexicalScore || g.VectorScore != w.VectorScore {
+				t.Fatalf("query %d (%s) rank %d: side by side %d (%g, lexical %g, vector %g), in sequence %d (%g, lexical %g, vector %g)",
+					i, q.Mode, j, g.ID, g.Score, g.LexicalScore, g.VectorScore, w.ID, w.Score, w.LexicalScore, w.VectorScore)
+			}
+		}
+	}
+}
