@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand"
 	"net/url"
 	"os"
@@ -239,8 +240,9 @@ const benchSizesEnv = "LOREBASE_BENCH_SIZES"
 // size (10k and 100k by default; LOREBASE_BENCH_SIZES=1000000 for the manual 1M run) the
 // lexical index's build time and memory, how long a committed batch of 1,000 chunks takes to
 // become searchable through the change feed (catch-up), hybrid QPS and p50/p99 at 1 and 32
-// clients, raw kNN at the same levels, each leg alone at 1 client, and the vector list's
-// recall@10.
+// clients (and at 1 client with the legs run one after the other, the path below
+// vectorConcurrentMin), raw kNN at the same levels, each leg alone at 1 client, and the vector
+// list's recall@10.
 //
 // The 1M corpus is loaded once (38 minutes on 2 cores: COPY through the postings triggers
 // 18 min, HNSW build 19 min) into one database of about 20 GB that later runs use directly
@@ -282,6 +284,12 @@ func BenchmarkSearchOneOrg(b *testing.B) {
 			}
 			runClients(32, len(queries), queries, hybrid)
 			h1 := benchMeasure(b, "hybrid/clients=1", 1, queries, hybrid)
+			// The same with the legs one after the other, as below vectorConcurrentMin.
+			inSequence, err := New(pool, Config{Index: ix, concurrentLegsMin: math.MaxInt})
+			if err != nil {
+				b.Fatal(err)
+			}
+			h1seq := benchMeasure(b, "hybrid_legs_in_sequence/clients=1", 1, queries, benchSearch(inSequence, ModeHybrid))
 			h32 := benchMeasure(b, "hybrid/clients=32", 32, queries, hybrid)
 			k1 := benchMeasure(b, "pgvector_knn/clients=1", 1, queries, knn)
 			k32 := benchMeasure(b, "pgvector_knn/clients=32", 32, queries, knn)
@@ -290,9 +298,9 @@ func BenchmarkSearchOneOrg(b *testing.B) {
 			rawRecall, recall := benchRecall(b, pool, s, queries[:min(100, len(queries))])
 			catchUp := benchCatchUp(b, pool, s, queries[0].org)
 			st := ix.Stats()
-			fmt.Printf("one organization, %d chunks: index build %v, %d postings, %.0f MiB estimated, %d vectors %.0f MiB, %.0f MiB heap growth, catch-up of 1,000 chunks %v; one leg alone at 1 client: lexical p50 %.2f ms, vector p50 %.2f ms\n",
+			fmt.Printf("one organization, %d chunks: index build %v, %d postings, %.0f MiB estimated, %d vectors %.0f MiB, %.0f MiB heap growth, catch-up of 1,000 chunks %v; one leg alone at 1 client: lexical p50 %.2f ms, vector p50 %.2f ms; hybrid at 1 client with the legs in sequence %.0f QPS, p50 %.2f ms, p99 %.2f ms\n",
 				n, build.Round(time.Millisecond), st.Postings, float64(st.Bytes)/(1<<20), st.Vectors, float64(st.VectorBytes)/(1<<20), float64(heap)/(1<<20), catchUp.Round(time.Millisecond),
-				ms(lex.p50), ms(vec.p50))
+				ms(lex.p50), ms(vec.p50), h1seq.qps, ms(h1seq.p50), ms(h1seq.p99))
 			fmt.Fprintf(&t, "%16d | %11v | %7.0f / %7.0f / %7.0f | %18v | %6.0f %6.2f %6.2f          | %6.0f %6.2f %6.2f            | %5.0f / %5.0f    | %.3f / %.3f\n",
 				n, build.Round(time.Millisecond), float64(st.Bytes)/(1<<20), float64(st.VectorBytes)/(1<<20), float64(heap)/(1<<20), catchUp.Round(time.Millisecond),
 				h1.qps, ms(h1.p50), ms(h1.p99), h32.qps, ms(h32.p50), ms(h32.p99), k1.qps, k32.qps, recall, rawRecall)
