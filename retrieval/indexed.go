@@ -46,9 +46,10 @@ var concurrentLegSearches atomic.Int64
 // candidatesIndexed runs both legs over one connection in one round trip, in parallel with the
 // server: the pipeline first sends the organization's latest change seq and the stemming
 // statement with a Flush; while the server answers them, the vector leg ranks the organization's
-// in-process vectors (sign-bit Hamming pass, int8 rescoring) and sends the best ids to be scored
+// in-process vectors (weighted sign pass, int8 rescoring) and sends the best ids to be scored
 // exactly by pgvector's cosine, then one Sync. The lexical list is scored in process from the
-// stemmed terms. When the organization's vectors are not held, the pgvector HNSW statement is
+// stemmed terms, after the vector leg or, past vectorConcurrentMin vectors, beside it (the
+// rescoring statement then follows). When the organization's vectors are not held, the pgvector HNSW statement is
 // sent instead of the rescoring.
 //
 // When this replica has not applied the organization's latest change yet (a search right after
@@ -136,11 +137,18 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 	}
 	concurrent := vecLocal && stemming && o != nil && o.vectorCount(q.EmbeddingModel, q.Dims) >= cmp.Or(s.cfg.concurrentLegsMin, vectorConcurrentMin)
 	var vecDone chan struct{}
+	synced := false
 	switch {
 	case concurrent:
 		vecDone = make(chan struct{})
 		go func() { defer close(vecDone); vectorLeg() }()
-		defer func() { <-vecDone }() // an error return below must not leave it reading the index
+		defer func() {
+			<-vecDone // an error return below must not leave it reading the index
+			if !synced {
+				p.SendPipelineSync() // so that closing the pipeline keeps the connection
+				_ = p.Flush()
+			}
+		}()
 	case vecLocal && o != nil:
 		vectorLeg()
 	}
@@ -154,6 +162,7 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 			p.SendQueryStatement(knn, vectorParams(q, limit), nil, nil)
 		}
 		p.SendPipelineSync()
+		synced = true
 		return p.Flush()
 	}
 	if !concurrent {
