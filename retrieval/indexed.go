@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,12 +40,16 @@ const (
 // behind, or the organization's vectors not held).
 var indexedSearches, behindSearches, vectorLocalSearches, vectorFallbackSearches atomic.Int64
 
+// concurrentLegSearches counts the searches that ran the lexical leg beside the vector leg (tests).
+var concurrentLegSearches atomic.Int64
+
 // candidatesIndexed runs both legs over one connection in one round trip, in parallel with the
 // server: the pipeline first sends the organization's latest change seq and the stemming
 // statement with a Flush; while the server answers them, the vector leg ranks the organization's
-// in-process vectors (sign-bit Hamming pass, int8 rescoring) and sends the best ids to be scored
+// in-process vectors (weighted sign pass, int8 rescoring) and sends the best ids to be scored
 // exactly by pgvector's cosine, then one Sync. The lexical list is scored in process from the
-// stemmed terms. When the organization's vectors are not held, the pgvector HNSW statement is
+// stemmed terms, after the vector leg or, past vectorConcurrentMin vectors, beside it (the
+// rescoring statement then follows). When the organization's vectors are not held, the pgvector HNSW statement is
 // sent instead of the rescoring.
 //
 // When this replica has not applied the organization's latest change yet (a search right after
@@ -117,28 +122,53 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 	if err := p.Flush(); err != nil {
 		return lexPass{}, nil, err
 	}
-	// The vector leg, while the server stems.
+	// The vector leg, while the server stems. On a large organization it runs beside the lexical
+	// leg (concurrent), the rescoring statement then following the stems' answer; on a smaller
+	// one the rescoring is sent first and the server computes it while the lexical leg scores.
 	vecSeq := applied
 	var vecIDs []int64
-	if vecLocal && o != nil {
+	vectorLeg := func() {
 		o.mu.RLock()
+		defer o.mu.RUnlock()
 		vecSeq = o.seq
 		if vs := o.vecs[vecKey{model: q.EmbeddingModel, dims: q.Dims}]; vs != nil && o.vecsHeld {
 			vecIDs = vs.search(o.docs, q.Embedding, newLexFilter(q), s.cfg.VectorShortlist, vectorRescoreFor(limit))
 		}
-		o.mu.RUnlock()
 	}
-	rescoring := vecLocal && len(vecIDs) > 0
+	concurrent := vecLocal && stemming && o != nil && o.vectorCount(q.EmbeddingModel, q.Dims) >= cmp.Or(s.cfg.concurrentLegsMin, vectorConcurrentMin)
+	var vecDone chan struct{}
+	synced := false
 	switch {
-	case rescoring:
-		p.SendQueryStatement(rescore, rescoreParams(q, vecIDs), nil, nil)
-	case runVector && !vecLocal:
-		p.SendQueryStatement(settings, [][]byte{[]byte(strconv.Itoa(max(s.cfg.EFSearch, limit)))}, nil, nil)
-		p.SendQueryStatement(knn, vectorParams(q, limit), nil, nil)
+	case concurrent:
+		vecDone = make(chan struct{})
+		go func() { defer close(vecDone); vectorLeg() }()
+		defer func() {
+			<-vecDone // an error return below must not leave it reading the index
+			if !synced {
+				p.SendPipelineSync() // so that closing the pipeline keeps the connection
+				_ = p.Flush()
+			}
+		}()
+	case vecLocal && o != nil:
+		vectorLeg()
 	}
-	p.SendPipelineSync()
-	if err := p.Flush(); err != nil {
-		return lexPass{}, nil, err
+	// sendVector queues the vector statements and the Sync.
+	sendVector := func() error {
+		switch {
+		case vecLocal && len(vecIDs) > 0:
+			p.SendQueryStatement(rescore, rescoreParams(q, vecIDs), nil, nil)
+		case runVector && !vecLocal:
+			p.SendQueryStatement(settings, [][]byte{[]byte(strconv.Itoa(max(s.cfg.EFSearch, limit)))}, nil, nil)
+			p.SendQueryStatement(knn, vectorParams(q, limit), nil, nil)
+		}
+		p.SendPipelineSync()
+		synced = true
+		return p.Flush()
+	}
+	if !concurrent {
+		if err := sendVector(); err != nil {
+			return lexPass{}, nil, err
+		}
 	}
 	seqText, err := readTexts(p)
 	if err != nil {
@@ -150,7 +180,7 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 			return lexPass{}, nil, fmt.Errorf("bm25 search: %w", err)
 		}
 	}
-	behind := dbSeq > applied || (vecLocal && dbSeq > vecSeq)
+	behind := dbSeq > applied || (vecLocal && !concurrent && dbSeq > vecSeq)
 	if stemming {
 		terms, err := readTexts(p)
 		if err != nil {
@@ -167,6 +197,15 @@ func (s *Searcher) candidatesIndexed(ctx context.Context, pool *pgxpool.Pool, ix
 			o.mu.RUnlock()
 		}
 	}
+	if concurrent {
+		<-vecDone
+		concurrentLegSearches.Add(1)
+		behind = behind || dbSeq > vecSeq
+		if err := sendVector(); err != nil {
+			return lexPass{}, nil, err
+		}
+	}
+	rescoring := vecLocal && len(vecIDs) > 0
 	switch {
 	case rescoring:
 		if vec, err = readVectorText(p); err != nil {

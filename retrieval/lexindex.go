@@ -106,6 +106,16 @@ func (o *orgIndex) addVector(doc uint32, key vecKey, x []float32) {
 }
 
 // vectorBytes is the heap the organization's vectors take.
+// vectorCount is how many live vectors of the model and dimension the organization holds.
+func (o *orgIndex) vectorCount(model string, dims int) int {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	if vs := o.vecs[vecKey{model: model, dims: dims}]; vs != nil {
+		return vs.len() - vs.dead
+	}
+	return 0
+}
+
 func (o *orgIndex) vectorBytes() int64 {
 	var n int64
 	for _, vs := range o.vecs {

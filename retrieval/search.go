@@ -80,6 +80,10 @@ type Config struct {
 	// legs run in parallel over one round trip; the DB must then be a *pgxpool.Pool. Without
 	// it, or while it is behind, BM25 runs in SQL.
 	Index *Index
+
+	// concurrentLegsMin overrides vectorConcurrentMin (tests: 1 takes the concurrent path on
+	// any organization).
+	concurrentLegsMin int
 }
 
 // Query is one search.

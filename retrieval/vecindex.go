@@ -11,22 +11,23 @@ import (
 )
 
 // The in-process vector leg. Each organization's chunk vectors are held per (embedding model,
-// dimension) as int8 components with one scale per vector (scalar quantization: 384 bytes and
-// 12 bytes of bookkeeping a vector at 384 dimensions instead of 1,536 as float32), stored by
-// dimension (one column of n bytes per component) rather than by vector. A search scores every
-// vector of the organization on the query's largest components only: a column per component,
-// read sequentially, so its cost is n times the number of components probed. Queries of the
-// offline embedder (signed feature hashing) have a few dozen non-zero components at most, and a
-// probe of all of them is the full int8 dot product: an exact scan up to the quantization.
-// Dense queries (neural embedding models) probe their VectorProbeDims largest components, and
-// the shortlist that pass ranks best is rescored on every component. The best candidates then
+// dimension), one slot per vector: the sign bits of its components (48 bytes at 384
+// dimensions), its components quantized to int8 with one scale (384 bytes) and its inverse norm,
+// 444 bytes a vector at 384 dimensions instead of 1,536 as float32. A search makes two passes:
+// the first scores every slot by a weighted disagreement of signs over the query's non-zero
+// components (a disagreement on one of the query's large components costs more), popcounts
+// over a few words a slot; the shortlist it ranks best (VectorShortlistFor) is rescored with the
+// int8 components (over the query's support only when the query is sparse, as the offline
+// embedder's are). Both passes are linear in the organization and are spread over GOMAXPROCS
+// goroutines past a size (vectorParallelMin, vectorParallelRescore). The best candidates then
 // go to PostgreSQL, which computes their exact cosine similarity from the stored vectors in the
 // same round trip as the query's stemming: the list is exact cosine, ordered exactly; what it
-// can miss is a neighbour the int8 passes rank too low.
+// can miss is a neighbour the first pass ranks below the shortlist.
 //
-// (Sign bits as a first pass were measured and rejected: the hashed vectors are sparse, so the
-// sign of a zero component is noise, and a Hamming shortlist of 2,000 of 10,000 vectors kept
-// only 70% of the true top 10.)
+// (Plain Hamming distance over all sign bits was measured and rejected: the hashed vectors are
+// sparse, so the sign of a zero component is noise, and a Hamming shortlist of 2,000 of 10,000
+// vectors kept only 70% of the true top 10; restricted to the query's support and weighted,
+// the default shortlist keeps 99% of it on the benchmark corpora.)
 
 // Vector-leg defaults.
 const (
@@ -44,6 +45,13 @@ const (
 	vectorParallelMin = 32768
 	// vectorParallelRescore is the shortlist from which the rescoring is spread likewise.
 	vectorParallelRescore = 8192
+	// vectorConcurrentMin is the organization size (vectors of the query's model) from which a
+	// hybrid search runs the lexical leg beside the vector leg instead of after it. Past it the
+	// vector leg takes tens of milliseconds and the lexical leg several, so running them side by
+	// side saves more than the rescoring statement's round trip, which then can no longer
+	// overlap the lexical scoring (below it, as on the 100k benchmark's organizations, it is the
+	// other way round).
+	vectorConcurrentMin = 200_000
 )
 
 // VectorShortlistFor is how many of n vectors survive the first pass.
@@ -267,6 +275,14 @@ const excluded = math.MaxUint16
 // support); the shortlist best (0: VectorShortlistFor(n)), with all tied with the last, are
 // rescored with their int8 components. The caller holds the organization's lock for reading.
 func (v *vecSet) search(docs []docInfo, q []float32, f lexFilter, shortlist, keep int) []int64 {
+	return v.searchOn(docs, q, f, shortlist, keep, runtime.GOMAXPROCS(0))
+}
+
+// searchOn is search with its passes spread over procs goroutines (from vectorParallelMin
+// slots for the first pass, from vectorParallelRescore shortlisted slots for the rescoring):
+// contiguous ranges of slots, the histograms summed and the per-range best merged under the
+// same total order (similarity, then chunk id), so the answer does not depend on procs.
+func (v *vecSet) searchOn(docs []docInfo, q []float32, f lexFilter, shortlist, keep, procs int) []int64 {
 	n := len(v.docs)
 	if n == 0 || keep <= 0 || len(q) != v.dims {
 		return nil
@@ -326,7 +342,6 @@ func (v *vecSet) search(docs []docInfo, q []float32, f lexFilter, shortlist, kee
 			h[d]++
 		}
 	}
-	procs := runtime.GOMAXPROCS(0)
 	if n < vectorParallelMin || procs < 2 {
 		pass(0, n, hist)
 	} else {

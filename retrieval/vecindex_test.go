@@ -9,6 +9,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -468,6 +469,176 @@ func TestVectorIndexDisabled(t *testing.T) {
 		for i := range want {
 			if got[i].ID != want[i].ID || math.Abs(got[i].VectorScore-want[i].VectorScore) > 1e-9 {
 				t.Fatalf("%s rank %d: chunk %d (%.9f), want %d (%.9f)", mode, i+1, got[i].ID, got[i].VectorScore, want[i].ID, want[i].VectorScore)
+			}
+		}
+	}
+}
+
+// TestVectorSearchParallelIsSerial checks that spreading the vector leg over goroutines changes
+// nothing: on an organization large enough for both passes to run in parallel (with deleted
+// slots, documents the filters exclude, and duplicated vectors whose equal similarities only the
+// chunk id orders across the ranges' heaps), every query returns the same chunks in the same
+// order with 1 goroutine as with 2, 3 and 7, at the default shortlist and at one large enough
+// for the parallel rescoring.
+func TestVectorSearchParallelIsSerial(t *testing.T) {
+	t.Parallel()
+	c := generateBenchCorpus(4000, []float64{1})
+	emb := offline.NewEmbedder(storetest.VectorDims)
+	base := embedParallel(t, emb, c.texts)
+	qv := embedParallel(t, emb, c.queryTexts)
+	o := newOrgIndex()
+	o.vecsHeld = true
+	key := vecKey{model: offline.ModelName, dims: storetest.VectorDims}
+	rng := rand.New(rand.NewSource(9))
+	assistant := uuid.New()
+	const n = vectorParallelMin + 7001 // not a multiple of any goroutine count
+	// The vectors on either side of each goroutine's range boundary are queries too: an
+	// off-by-one at a boundary loses exactly the vector such a query must find.
+	boundary := map[int][]float32{0: nil, n - 1: nil}
+	for _, procs := range []int{2, 3, 7} {
+		step := (n + procs - 1) / procs
+		for p := 1; p < procs; p++ {
+			boundary[p*step-1], boundary[p*step] = nil, nil
+		}
+	}
+	for i := 0; i < n; i++ {
+		x := make([]float32, key.dims)
+		copy(x, base[i%len(base)])
+		if i >= len(base) && i%3 != 0 { // every third copy stays an exact duplicate
+			for j := range x {
+				if rng.Intn(2) == 0 {
+					x[j] = -x[j]
+				}
+			}
+		}
+		d := docInfo{chunkID: int64(i + 1), config: "english", qa: i%5 == 0}
+		if i%11 == 0 {
+			d.assistants = []uuid.UUID{uuid.New()}
+		}
+		doc, _ := o.addDoc(d, nil)
+		o.addVector(doc, key, x)
+		if _, ok := boundary[i]; ok {
+			boundary[i] = x
+		}
+	}
+	queries := qv[:40]
+	for i := 0; i < n; i++ {
+		if x := boundary[i]; x != nil {
+			queries = append(queries, x)
+		}
+	}
+	for i := 1; i < n; i += 13 {
+		o.removeChunk(int64(i + 1))
+	}
+	vs := o.vecs[key]
+	if vs.dead == 0 || vs.len() < vectorParallelMin {
+		t.Fatalf("%d slots, %d dead: the set must be large and hold tombstones", vs.len(), vs.dead)
+	}
+	keep := vectorRescoreFor(CandidatesFor(benchK))
+	filters := []lexFilter{{}, {assistant: assistant}, {qaOnly: true}, {textOnly: true}}
+	compared := 0
+	for _, shortlist := range []int{0, 2 * vectorParallelRescore} {
+		for qi, q := range queries {
+			f := filters[qi%len(filters)]
+			// The parallel searches run first: the pooled first-pass buffer then holds another
+			// query's distances, so a slot a range skips cannot pass with the right value.
+			procs := []int{7, 3, 2}
+			got := make([][]int64, len(procs))
+			for i, p := range procs {
+				got[i] = vs.searchOn(o.docs, q, f, shortlist, keep, p)
+			}
+			want := vs.searchOn(o.docs, q, f, shortlist, keep, 1)
+			if len(want) != keep {
+				t.Fatalf("query %d: %d results, want %d", qi, len(want), keep)
+			}
+			for i, p := range procs {
+				if !slices.Equal(got[i], want) {
+					t.Fatalf("shortlist %d, query %d, filter %+v, %d goroutines:\n got %v\nwant %v", shortlist, qi, f, p, got[i], want)
+				}
+				compared++
+			}
+		}
+	}
+	t.Logf("%d parallel searches equal to the serial one", compared)
+}
+
+// TestConcurrentLegsSameAnswers checks that running the lexical leg beside the vector leg (the
+// path of organizations past vectorConcurrentMin vectors, taken here on a small one) returns
+// exactly what the sequential path returns: same chunks, same order, same scores, in hybrid,
+// lexical and vector mode, with and without filters, and that each path was the one taken.
+func TestConcurrentLegsSameAnswers(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	org := e.org(t)
+	assistant := uuid.New()
+	items := []uuid.UUID{e.item(t, org, "file", "open"), e.item(t, org, "file", "restricted", assistant)}
+	c := generateBenchCorpus(3000, []float64{1})
+	var rows []lorebase.Chunk
+	for i, text := range c.texts {
+		kind := lorebase.ChunkText
+		if i%5 == 0 {
+			kind = lorebase.ChunkQA
+		}
+		rows = append(rows, lorebase.Chunk{OrganizationID: org.String(), ItemID: items[i%2].String(), Position: i, Content: text, Language: "en", Kind: kind})
+	}
+	e.add(t, rows...)
+	ix, err := NewIndex(e.db.Pool, IndexConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ix.Run(runCtx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	serial, err := New(e.db.Pool, Config{Index: ix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	concurrent, err := New(e.db.Pool, Config{Index: ix, concurrentLegsMin: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vecs, err := e.emb.Embed(ctx, c.queryTexts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modes := []string{ModeHybrid, ModeHybrid, ModeLexical, ModeVector}
+	for i, text := range c.queryTexts[:120] {
+		q := Query{OrganizationID: org, Text: text, Language: "en", Embedding: vecs[i], EmbeddingModel: e.emb.Model(),
+			Mode: modes[i%len(modes)], K: 10}
+		if i%3 == 1 {
+			q.AssistantID = assistant
+		}
+		if i%7 == 2 {
+			q.Kinds = []lorebase.ChunkKind{lorebase.ChunkQA}
+		}
+		before := concurrentLegSearches.Load()
+		want, err := serial.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if concurrentLegSearches.Load() != before {
+			t.Fatalf("query %d: the default path ran the legs side by side on a %d-chunk organization", i, len(rows))
+		}
+		got, err := concurrent.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if side := concurrentLegSearches.Load() != before; side != (q.Mode == ModeHybrid) {
+			t.Fatalf("query %d (%s): legs side by side %v", i, q.Mode, side)
+		}
+		if len(want) == 0 || len(got) != len(want) {
+			t.Fatalf("query %d (%s): %d results side by side, %d in sequence", i, q.Mode, len(got), len(want))
+		}
+		for j := range want {
+			w, g := want[j], got[j]
+			if g.ID != w.ID || g.Score != w.Score || g.LexicalScore != w.LexicalScore || g.VectorScore != w.VectorScore {
+				t.Fatalf("query %d (%s) rank %d: side by side %d (%g, lexical %g, vector %g), in sequence %d (%g, lexical %g, vector %g)",
+					i, q.Mode, j, g.ID, g.Score, g.LexicalScore, g.VectorScore, w.ID, w.Score, w.LexicalScore, w.VectorScore)
 			}
 		}
 	}
