@@ -314,7 +314,7 @@ func TestSearchFeedback(t *testing.T) {
 			Content: fmt.Sprintf("Unrelated traffic and weather report, route x%c.", 'a'+i)})
 	}
 	e.add(t, rows...)
-	sqlOn, err := New(e.db.Pool, Config{StatsTTL: -1})
+	sqlOn, err := New(e.db.Pool, Config{StatsTTL: -1, FeedbackDocs: FeedbackDocsOn})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestSearchFeedback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	indexed := e.indexedSearcher(t, Config{})
+	indexed := e.indexedSearcher(t, Config{FeedbackDocs: FeedbackDocsOn})
 	q := Query{OrganizationID: org, Text: "vitamin supplements", Language: "en", Mode: ModeLexical, K: 20}
 	has := func(res []Result) bool {
 		for _, r := range res {

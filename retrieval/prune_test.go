@@ -60,7 +60,7 @@ func TestBM25PruningIsExact(t *testing.T) {
 	org := pruningCorpus(t, e, rng)
 	before := bm25FullScans.Load()
 	searches := 0
-	for _, fb := range []int{-1, FeedbackDocsDefault} {
+	for _, fb := range []int{-1, FeedbackDocsOn} {
 		full, err := New(e.db.Pool, Config{Candidates: 20, FeedbackDocs: fb})
 		if err != nil {
 			t.Fatal(err)

@@ -64,7 +64,7 @@ type Config struct {
 	VectorShortlist int
 	K1, B           float64 // BM25; default BM25K1Default, BM25BDefault
 	// Pseudo-relevance feedback (RM3) on the lexical leg: FeedbackDocs chunks of the first pass
-	// (default FeedbackDocsDefault; < 0 disables), FeedbackTerms expansion terms (default
+	// (default FeedbackDocsDefault, which is off; FeedbackDocsOn enables it; <= 0 disables), FeedbackTerms expansion terms (default
 	// FeedbackTermsDefault), FeedbackWeight the original query's share (default
 	// FeedbackWeightDefault); it runs only when the FeedbackDocs-th chunk scores within a factor
 	// FeedbackSpread of the best (default FeedbackSpreadDefault).

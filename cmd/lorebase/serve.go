@@ -266,5 +266,5 @@ func widgetHostList(s string) ([]string, error) {
 // the API answers with.
 func registerFeedback(cmd *cobra.Command, v *int) {
 	cmd.Flags().IntVar(v, "feedback-docs", envInt("LOREBASE_FEEDBACK_DOCS", 0),
-		"pseudo-relevance feedback (RM3) on the lexical leg from this many first-pass chunks, when those score alike; 0: the engine's default, -1: off ($LOREBASE_FEEDBACK_DOCS)")
+		"pseudo-relevance feedback (RM3) on the lexical leg from this many first-pass chunks, when those score alike; 0: the engine's default (off), -1: off, 10: the measured setting ($LOREBASE_FEEDBACK_DOCS)")
 }
