@@ -138,18 +138,8 @@ func TestVectorIndexIsExact(t *testing.T) {
 		rows = append(rows, lorebase.Chunk{OrganizationID: org.String(), ItemID: items[rng.Intn(3)].String(), Position: i, Content: d, Language: "en", Kind: kind})
 	}
 	e.add(t, rows...)
-	ix, err := NewIndex(e.db.Pool, IndexConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.Build(ctx); err != nil {
-		t.Fatal(err)
-	}
-	// Run keeps the index Ready (it trusts itself for IndexMaxLagDefault after a feed read).
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = ix.Run(runCtx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	ix := e.builtIndex(t, IndexConfig{})
+	runIndex(t, ix) // Run keeps the index Ready (it trusts itself for IndexMaxLagDefault after a feed read)
 	if st := ix.Stats(); st.Vectors != int64(len(docs)) || st.VectorOrgs != 1 {
 		t.Fatalf("index holds %d vectors of %d organizations, want %d of 1", st.Vectors, st.VectorOrgs, len(docs))
 	}
@@ -435,10 +425,7 @@ func TestVectorIndexDisabled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = ix.Run(runCtx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	runIndex(t, ix)
 	waitFor(t, 30*time.Second, "index ready", ix.Ready)
 	if st := ix.Stats(); st.Vectors != 0 || st.VectorOrgs != 0 || st.Chunks != 4 {
 		t.Fatalf("stats %+v: want 4 chunks and no vectors", st)
@@ -583,17 +570,8 @@ func TestConcurrentLegsSameAnswers(t *testing.T) {
 		rows = append(rows, lorebase.Chunk{OrganizationID: org.String(), ItemID: items[i%2].String(), Position: i, Content: text, Language: "en", Kind: kind})
 	}
 	e.add(t, rows...)
-	ix, err := NewIndex(e.db.Pool, IndexConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.Build(ctx); err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = ix.Run(runCtx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	ix := e.builtIndex(t, IndexConfig{})
+	runIndex(t, ix)
 	serial, err := New(e.db.Pool, Config{Index: ix})
 	if err != nil {
 		t.Fatal(err)
@@ -642,4 +620,25 @@ func TestConcurrentLegsSameAnswers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// builtIndex returns an index built from the test database's current contents.
+func (e *env) builtIndex(t *testing.T, cfg IndexConfig) *Index {
+	t.Helper()
+	ix, err := NewIndex(e.db.Pool, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Build(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+// runIndex runs ix's feed loop until the test ends.
+func runIndex(t *testing.T, ix *Index) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ix.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
 }
