@@ -105,7 +105,6 @@ func (o *orgIndex) addVector(doc uint32, key vecKey, x []float32) {
 	d.vset, d.vslot = vs, vs.add(doc, x)
 }
 
-// vectorBytes is the heap the organization's vectors take.
 // vectorCount is how many live vectors of the model and dimension the organization holds.
 func (o *orgIndex) vectorCount(model string, dims int) int {
 	o.mu.RLock()
@@ -116,6 +115,7 @@ func (o *orgIndex) vectorCount(model string, dims int) int {
 	return 0
 }
 
+// vectorBytes is the heap the organization's vectors take.
 func (o *orgIndex) vectorBytes() int64 {
 	var n int64
 	for _, vs := range o.vecs {
