@@ -281,14 +281,21 @@ func TestRM3(t *testing.T) {
 
 func TestFeedbackApplies(t *testing.T) {
 	flat := []scored{{1, 5}, {2, 4}, {3, 3}}
-	if !feedbackApplies(flat, 3, 2) {
+	if !feedbackApplies(flat, 3, 50, 2) {
 		t.Error("a flat first pass gets no feedback")
 	}
-	if feedbackApplies([]scored{{1, 7}, {2, 4}, {3, 3}}, 3, 2) {
+	steep := []scored{{1, 7}, {2, 4}, {3, 3}}
+	if feedbackApplies(steep, 3, 50, 2) {
 		t.Error("a first pass whose best chunk stands out gets feedback")
 	}
-	if feedbackApplies(flat[:2], 3, 2) || feedbackApplies(flat, 0, 2) {
-		t.Error("feedback with fewer chunks than it needs")
+	if !feedbackApplies(steep, 4, 50, 2) || !feedbackApplies(steep[:1], 10, 50, 2) {
+		t.Error("a first pass with fewer matches than feedback's chunks gets no feedback")
+	}
+	if feedbackApplies(steep, 4, 3, 2) {
+		t.Error("a first pass cut at its limit counts as few matches")
+	}
+	if feedbackApplies(flat, 0, 50, 2) || feedbackApplies(nil, 3, 50, 2) || feedbackApplies([]scored{{1, 0}}, 3, 50, 2) {
+		t.Error("feedback off, or nothing matched, yet feedback applies")
 	}
 }
 
@@ -361,6 +368,50 @@ func TestSearchFeedback(t *testing.T) {
 	if res := e.searchWith(t, sqlOn, q); len(res) != 12 || has(res) {
 		t.Errorf("feedback learned from curated pairs: %v", contents(res))
 	}
+}
+
+// TestSearchFeedbackFewMatches: a rare word that only two chunks contain gets feedback from
+// those two (there is no tenth chunk to compare with), which brings in the chunks that say the
+// same in other words, in SQL and in the in-process index alike; the two stay on top, and
+// nothing comes in with feedback off.
+func TestSearchFeedbackFewMatches(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	org := e.org(t)
+	it := e.item(t, org, "file", "Nutrition")
+	rows := []lorebase.Chunk{
+		{Content: "Cholecalciferol, vitamin D3, supports calcium absorption and bone density."},
+		{Content: "Low cholecalciferol levels: vitamin D deficiency weakens bone density."},
+		{Content: "Vitamin D from sunlight helps calcium absorption and bone density."},
+		{Content: "Bone density falls without calcium and vitamin D."},
+		{Content: "Coffee consumption and sleep quality in students."},
+	}
+	for i := 0; i < 20; i++ {
+		rows = append(rows, lorebase.Chunk{Content: fmt.Sprintf("Unrelated traffic and weather report, route x%c.", 'a'+i)})
+	}
+	for i := range rows {
+		rows[i].OrganizationID, rows[i].ItemID, rows[i].Position, rows[i].Language = org.String(), it.String(), i, "en"
+	}
+	e.add(t, rows...)
+	sqlOn, err := New(e.db.Pool, Config{StatsTTL: -1, FeedbackDocs: FeedbackDocsOn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlOff, err := New(e.db.Pool, Config{FeedbackDocs: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	indexed := e.indexedSearcher(t, Config{FeedbackDocs: FeedbackDocsOn})
+	q := Query{OrganizationID: org, Text: "cholecalciferol", Language: "en", Mode: ModeLexical, K: 10}
+	if off := contents(e.searchWith(t, sqlOff, q)); len(off) != 2 {
+		t.Fatalf("without feedback: %q", off)
+	}
+	on := e.searchWith(t, sqlOn, q)
+	got := contents(on)
+	if len(got) != 4 || !strings.Contains(got[0], "holecalciferol") || !strings.Contains(got[1], "holecalciferol") {
+		t.Errorf("with feedback from two matches: %q, want the two matches first, then the two other vitamin D chunks", got)
+	}
+	sameRanking(t, "indexed vs sql with feedback from few matches", on, e.searchWith(t, indexed, q))
 }
 
 func TestCapPerItem(t *testing.T) {
