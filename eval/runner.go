@@ -110,7 +110,7 @@ func New(deps Deps, cfg Config) (*Runner, error) {
 	case cfg.Concurrency < 1 || cfg.Workers < 1 || cfg.Sample < 0:
 		return nil, fmt.Errorf("%w: concurrency, workers and sample must be positive", lorebase.ErrInvalid)
 	}
-	search, err := retrieval.New(deps.Pool, retrieval.Config{Index: deps.Index, FeedbackDocs: cfg.Feedback})
+	search, err := retrieval.New(deps.Pool, retrieval.Config{Index: deps.Index, FeedbackDocs: cfg.Feedback, Thesaurus: cfg.Answer.Thesaurus})
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lorebase/lorebase"
+	"github.com/lorebase/lorebase/wordnet"
 )
 
 // Search modes.
@@ -72,6 +73,9 @@ type Config struct {
 	FeedbackTerms  int
 	FeedbackWeight float64
 	FeedbackSpread float64
+	// Thesaurus, when set, gives an English question that matched no chunk a second lexical
+	// pass with the WordNet synonyms of its words (synonymText); nil: no second pass.
+	Thesaurus *wordnet.Thesaurus
 	// MaxPerItem is how many chunks of one knowledge item may come before the chunks of other
 	// items in a result list (capPerItem); default MaxPerItemDefault, < 0 disables.
 	MaxPerItem int
@@ -189,13 +193,17 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Result, error) {
 		vec []scored
 		err error
 	)
-	if pool, ok := s.db.(*pgxpool.Pool); ok && s.cfg.Index.Ready() {
-		if lp, vec, err = s.candidatesIndexed(ctx, pool, s.cfg.Index, q, limit, runLexical, runVector); err != nil {
-			return nil, err
-		}
-	} else {
-		if lp, vec, err = s.candidatesSQL(ctx, q, limit, runLexical, runVector); err != nil {
-			return nil, err
+	if lp, vec, err = s.candidates(ctx, q, limit, runLexical, runVector); err != nil {
+		return nil, err
+	}
+	if runLexical && len(lp.list) == 0 {
+		// Nothing has the question's words: the lexical leg asks again in WordNet's (synonymText).
+		if alt := synonymText(s.cfg.Thesaurus, q.Text, q.Language); alt != "" {
+			qs := q
+			qs.Text = alt
+			if lp, _, err = s.candidates(ctx, qs, limit, true, false); err != nil {
+				return nil, err
+			}
 		}
 	}
 	lex := lp.list
@@ -221,6 +229,15 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Result, error) {
 		res = res[:q.K]
 	}
 	return res, nil
+}
+
+// candidates runs the first pass of the legs asked for: in process when the index is caught up,
+// in SQL otherwise.
+func (s *Searcher) candidates(ctx context.Context, q Query, limit int, runLexical, runVector bool) (lexPass, []scored, error) {
+	if pool, ok := s.db.(*pgxpool.Pool); ok && s.cfg.Index.Ready() {
+		return s.candidatesIndexed(ctx, pool, s.cfg.Index, q, limit, runLexical, runVector)
+	}
+	return s.candidatesSQL(ctx, q, limit, runLexical, runVector)
 }
 
 // perItemWindow is how many results per requested one are loaded so that capPerItem has

@@ -172,16 +172,16 @@ func buildAPI(ctx context.Context, db *database, so *serveOptions, mo *modelOpti
 	if err != nil {
 		return nil, err
 	}
-	searcher, err := retrieval.New(db.Pool, retrieval.Config{Index: index, FeedbackDocs: so.feedback})
-	if err != nil {
-		return nil, err
-	}
 	chat, err := mo.newChatModel()
 	if err != nil {
 		return nil, err
 	}
 	logger.Info("chat model", slog.String("model", chat.Name()))
 	acfg, err := mo.answerConfig(logger, chat)
+	if err != nil {
+		return nil, err
+	}
+	searcher, err := retrieval.New(db.Pool, retrieval.Config{Index: index, FeedbackDocs: so.feedback, Thesaurus: acfg.Thesaurus})
 	if err != nil {
 		return nil, err
 	}
