@@ -113,7 +113,7 @@ type Result struct {
 	// Score is the fused score: it orders one result list and means nothing across queries.
 	// Threshold on the raw scores instead.
 	Score        float64
-	LexicalScore float64 // BM25 (of the expanded query when feedback ran); 0 when absent from the lexical list
+	LexicalScore float64 // BM25 (of the expanded query when feedback ran, of the synonyms when the question matched nothing); 0 when absent from the lexical list
 	VectorScore  float64 // cosine similarity; 0 when absent from the vector list
 	LexicalRank  int     // 1-based; 0 = absent
 	VectorRank   int     // 1-based; 0 = absent
