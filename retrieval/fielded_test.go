@@ -299,6 +299,20 @@ func TestFeedbackApplies(t *testing.T) {
 	}
 }
 
+// feedbackSearchers are a SQL searcher with feedback on (no statistics cache, so it sees every
+// chunk added), one with feedback off, and an in-process one with feedback on.
+func (e *env) feedbackSearchers(t *testing.T) (sqlOn, sqlOff, indexed *Searcher) {
+	t.Helper()
+	var err error
+	if sqlOn, err = New(e.db.Pool, Config{StatsTTL: -1, FeedbackDocs: FeedbackDocsOn}); err != nil {
+		t.Fatal(err)
+	}
+	if sqlOff, err = New(e.db.Pool, Config{FeedbackDocs: -1}); err != nil {
+		t.Fatal(err)
+	}
+	return sqlOn, sqlOff, e.indexedSearcher(t, Config{FeedbackDocs: FeedbackDocsOn})
+}
+
 // TestSearchFeedback: with a flat first pass, RM3 brings in a chunk that shares the first
 // results' vocabulary but not the query's word, in SQL and in the in-process index alike, and
 // not when feedback is off.
@@ -321,15 +335,7 @@ func TestSearchFeedback(t *testing.T) {
 			Content: fmt.Sprintf("Unrelated traffic and weather report, route x%c.", 'a'+i)})
 	}
 	e.add(t, rows...)
-	sqlOn, err := New(e.db.Pool, Config{StatsTTL: -1, FeedbackDocs: FeedbackDocsOn})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlOff, err := New(e.db.Pool, Config{FeedbackDocs: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	indexed := e.indexedSearcher(t, Config{FeedbackDocs: FeedbackDocsOn})
+	sqlOn, sqlOff, indexed := e.feedbackSearchers(t)
 	q := Query{OrganizationID: org, Text: "vitamin supplements", Language: "en", Mode: ModeLexical, K: 20}
 	has := func(res []Result) bool {
 		for _, r := range res {
@@ -393,15 +399,7 @@ func TestSearchFeedbackFewMatches(t *testing.T) {
 		rows[i].OrganizationID, rows[i].ItemID, rows[i].Position, rows[i].Language = org.String(), it.String(), i, "en"
 	}
 	e.add(t, rows...)
-	sqlOn, err := New(e.db.Pool, Config{StatsTTL: -1, FeedbackDocs: FeedbackDocsOn})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlOff, err := New(e.db.Pool, Config{FeedbackDocs: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	indexed := e.indexedSearcher(t, Config{FeedbackDocs: FeedbackDocsOn})
+	sqlOn, sqlOff, indexed := e.feedbackSearchers(t)
 	q := Query{OrganizationID: org, Text: "cholecalciferol", Language: "en", Mode: ModeLexical, K: 10}
 	if off := contents(e.searchWith(t, sqlOff, q)); len(off) != 2 {
 		t.Fatalf("without feedback: %q", off)
