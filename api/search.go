@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"strings"
@@ -70,9 +71,14 @@ type searchFAQ struct {
 
 // searchResult is a hit test's report.
 type searchResult struct {
-	Query       string          `json:"query"`
-	Language    string          `json:"language"`
-	Mode        string          `json:"mode"`
+	Query    string `json:"query"`
+	Language string `json:"language"`
+	Mode     string `json:"mode"`
+	// LexicalPass is the query the passages' lexical scores are of: "question", "synonyms" (its
+	// words matched nothing, so WordNet's synonyms of them were searched), "feedback" or
+	// "synonyms+feedback" (expanded by pseudo-relevance feedback); empty when no passage came
+	// from the lexical leg.
+	LexicalPass string          `json:"lexical_pass"`
 	Passages    []searchPassage `json:"passages"`
 	FAQ         searchFAQ       `json:"faq"`
 	Evidence    answer.Evidence `json:"evidence"`
@@ -151,6 +157,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 			sp.Scores.Rerank = ptr(round3(v))
 		}
 		out.Passages = append(out.Passages, sp)
+		out.LexicalPass = cmp.Or(out.LexicalPass, res.LexicalPass)
 	}
 	for i, c := range ex.FAQ.Candidates {
 		if i == 10 {

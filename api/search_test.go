@@ -3,11 +3,14 @@ package api_test
 import (
 	"net/http"
 	"testing"
+
+	"github.com/lorebase/lorebase/retrieval"
 )
 
 type hitTest struct {
 	Query    string `json:"query"`
 	Mode     string `json:"mode"`
+	Pass     string `json:"lexical_pass"`
 	Passages []struct {
 		Rank        int    `json:"rank"`
 		KnowledgeID string `json:"knowledge_id"`
@@ -61,6 +64,9 @@ func TestSearchHitTesting(t *testing.T) {
 	top := got.Passages[0]
 	if top.Rank != 1 || top.Scores.Lexical == nil || top.Scores.Vector == nil || top.Scores.Fused <= 0 || top.Scores.Rerank != nil || !top.InPrompt {
 		t.Fatalf("top passage %+v", top)
+	}
+	if got.Pass != retrieval.PassQuestion {
+		t.Errorf("lexical_pass %q, want %q", got.Pass, retrieval.PassQuestion)
 	}
 
 	r = e.call("POST", "/api/v1/search", `{"question":"Who won the football world cup in 1954?","mode":"lexical"}`, withKey(e.org))

@@ -59,7 +59,8 @@ type termVector struct {
 
 // feedback runs the lexical leg's second pass: the query expanded by RM3 from the first pass's
 // best FeedbackDocs chunks, scored by the same BM25 with weighted terms, by whatever answered the
-// first pass (the in-process index or SQL), so both paths return the same list.
+// first pass (the in-process index or SQL), so both paths return the same list, and whether it
+// did expand.
 //
 // It returns the first pass unchanged when feedback does not apply (feedbackApplies: FeedbackDocs
 // or more chunks matched and the best one stands out), or the search is for
@@ -67,9 +68,9 @@ type termVector struct {
 // the precise answer to one question, like XQuAD's paragraphs, not one document of a field:
 // with feedback on pairs, faq-dev's pair ranking lost 4 points of MRR@10 and the FAQ decision
 // 2.5 of recall.
-func (s *Searcher) feedback(ctx context.Context, q Query, lp lexPass, limit int) ([]scored, error) {
+func (s *Searcher) feedback(ctx context.Context, q Query, lp lexPass, limit int) ([]scored, bool, error) {
 	if !feedbackApplies(lp.list, s.cfg.FeedbackDocs, limit, s.cfg.FeedbackSpread) || (len(q.Kinds) == 1 && q.Kinds[0] == lorebase.ChunkQA) {
-		return lp.list, nil
+		return lp.list, false, nil
 	}
 	fb := lp.list[:min(len(lp.list), s.cfg.FeedbackDocs)]
 	ids := make([]int64, len(fb))
@@ -80,7 +81,7 @@ func (s *Searcher) feedback(ctx context.Context, q Query, lp lexPass, limit int)
 	rows, err := br.Query()
 	if err != nil {
 		br.Close()
-		return nil, fmt.Errorf("feedback terms: %w", err)
+		return nil, false, fmt.Errorf("feedback terms: %w", err)
 	}
 	vecs := make(map[int64]termVector, len(ids))
 	pairs := false
@@ -94,7 +95,7 @@ func (s *Searcher) feedback(ctx context.Context, q Query, lp lexPass, limit int)
 		if err := rows.Scan(&id, &term, &tf, &dlen, &qa); err != nil {
 			rows.Close()
 			br.Close()
-			return nil, fmt.Errorf("feedback terms: %w", err)
+			return nil, false, fmt.Errorf("feedback terms: %w", err)
 		}
 		v, ok := vecs[id]
 		if !ok {
@@ -106,23 +107,23 @@ func (s *Searcher) feedback(ctx context.Context, q Query, lp lexPass, limit int)
 	}
 	if err := rows.Err(); err != nil {
 		br.Close()
-		return nil, fmt.Errorf("feedback terms: %w", err)
+		return nil, false, fmt.Errorf("feedback terms: %w", err)
 	}
 	if err := br.Close(); err != nil {
-		return nil, fmt.Errorf("feedback terms: %w", err)
+		return nil, false, fmt.Errorf("feedback terms: %w", err)
 	}
 	if pairs {
-		return lp.list, nil
+		return lp.list, false, nil
 	}
 	expanded := rm3(lp.query, fb, vecs, s.cfg.FeedbackTerms, s.cfg.FeedbackWeight)
 	if len(expanded.terms) == 0 {
-		return lp.list, nil
+		return lp.list, false, nil
 	}
 	if lp.org != nil {
 		f := newLexFilter(q)
 		lp.org.mu.RLock()
 		defer lp.org.mu.RUnlock()
-		return lp.org.search(expanded.terms, expanded.weights, f, limit, s.cfg.K1, s.cfg.B, nil), nil
+		return lp.org.search(expanded.terms, expanded.weights, f, limit, s.cfg.K1, s.cfg.B, nil), true, nil
 	}
 	batch := &pgx.Batch{}
 	s.queueLexical(batch, q, lp.st, limit, expanded)
@@ -130,9 +131,9 @@ func (s *Searcher) feedback(ctx context.Context, q Query, lp lexPass, limit int)
 	defer br.Close()
 	list, _, err := readLexical(br, lp.st)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return list, br.Close()
+	return list, true, br.Close()
 }
 
 // feedbackApplies reports whether feedback runs on a first pass that returned list, cut at

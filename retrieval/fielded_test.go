@@ -401,13 +401,19 @@ func TestSearchFeedbackFewMatches(t *testing.T) {
 	e.add(t, rows...)
 	sqlOn, sqlOff, indexed := e.feedbackSearchers(t)
 	q := Query{OrganizationID: org, Text: "cholecalciferol", Language: "en", Mode: ModeLexical, K: 10}
-	if off := contents(e.searchWith(t, sqlOff, q)); len(off) != 2 {
-		t.Fatalf("without feedback: %q", off)
+	off := e.searchWith(t, sqlOff, q)
+	if len(off) != 2 || off[0].LexicalPass != PassQuestion {
+		t.Fatalf("without feedback: %q, want the two matches, from the question", contents(off))
 	}
 	on := e.searchWith(t, sqlOn, q)
 	got := contents(on)
 	if len(got) != 4 || !strings.Contains(got[0], "holecalciferol") || !strings.Contains(got[1], "holecalciferol") {
 		t.Errorf("with feedback from two matches: %q, want the two matches first, then the two other vitamin D chunks", got)
+	}
+	for _, r := range on {
+		if r.LexicalPass != PassFeedback {
+			t.Errorf("lexical pass %q, want %q", r.LexicalPass, PassFeedback)
+		}
 	}
 	sameRanking(t, "indexed vs sql with feedback from few matches", on, e.searchWith(t, indexed, q))
 }

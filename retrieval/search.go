@@ -113,11 +113,24 @@ type Result struct {
 	// Score is the fused score: it orders one result list and means nothing across queries.
 	// Threshold on the raw scores instead.
 	Score        float64
-	LexicalScore float64 // BM25 (of the expanded query when feedback ran, of the synonyms when the question matched nothing); 0 when absent from the lexical list
+	LexicalScore float64 // BM25 of the query LexicalPass names; 0 when absent from the lexical list
 	VectorScore  float64 // cosine similarity; 0 when absent from the vector list
 	LexicalRank  int     // 1-based; 0 = absent
 	VectorRank   int     // 1-based; 0 = absent
+	// LexicalPass is the query the lexical list scored, alike for every result in it: the
+	// question (PassQuestion), WordNet's synonyms of it when its words matched nothing
+	// (PassSynonyms), either expanded by pseudo-relevance feedback (PassFeedback,
+	// PassSynonymsFeedback). Empty when absent from the lexical list.
+	LexicalPass string
 }
+
+// Lexical passes (Result.LexicalPass).
+const (
+	PassQuestion         = "question"
+	PassSynonyms         = "synonyms"
+	PassFeedback         = "feedback"
+	PassSynonymsFeedback = "synonyms+feedback"
+)
 
 // loadResultsSQL loads the chunks that survived fusion with their item's title and type.
 const loadResultsSQL = `
@@ -196,6 +209,7 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Result, error) {
 	if lp, vec, err = s.candidates(ctx, q, limit, runLexical, runVector); err != nil {
 		return nil, err
 	}
+	pass := PassQuestion
 	if runLexical && len(lp.list) == 0 {
 		// Nothing has the question's words: the lexical leg asks again in WordNet's (synonymText).
 		if alt := synonymText(s.cfg.Thesaurus, q.Text, q.Language); alt != "" {
@@ -204,12 +218,19 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Result, error) {
 			if lp, _, err = s.candidates(ctx, qs, limit, true, false); err != nil {
 				return nil, err
 			}
+			pass = PassSynonyms
 		}
 	}
 	lex := lp.list
 	if runLexical && s.cfg.FeedbackDocs > 0 && len(lex) > 0 {
-		if lex, err = s.feedback(ctx, q, lp, limit); err != nil {
+		var expanded bool
+		if lex, expanded, err = s.feedback(ctx, q, lp, limit); err != nil {
 			return nil, err
+		}
+		if expanded && pass == PassSynonyms {
+			pass = PassSynonymsFeedback
+		} else if expanded {
+			pass = PassFeedback
 		}
 	}
 	top := fuse(lex, vec, fusion{method: s.cfg.Fusion, k: s.cfg.RRFK, wLex: s.cfg.LexicalWeight, wVec: s.cfg.VectorWeight})
@@ -223,6 +244,11 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Result, error) {
 	res, err := s.load(ctx, q, top)
 	if err != nil {
 		return nil, err
+	}
+	for i := range res {
+		if res[i].LexicalRank > 0 {
+			res[i].LexicalPass = pass
+		}
 	}
 	res = capPerItem(res, s.cfg.MaxPerItem)
 	if len(res) > q.K {

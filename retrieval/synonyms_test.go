@@ -88,6 +88,9 @@ func TestSearchSynonymFallback(t *testing.T) {
 	if c := contents(got); len(c) == 0 || !strings.HasPrefix(c[0], "Fluoxetine") {
 		t.Errorf("Prozac by its synonyms: %q, want the fluoxetine chunk first", c)
 	}
+	if len(got) > 0 && got[0].LexicalPass != PassSynonyms {
+		t.Errorf("lexical pass %q, want %q", got[0].LexicalPass, PassSynonyms)
+	}
 	sameRanking(t, "indexed vs sql, synonym pass", got, e.searchWith(t, indexed, q))
 	q.Text = "Is Prozac safe for depression?"
 	sameRanking(t, "a question that matched keeps its own words", e.searchWith(t, without, q), e.searchWith(t, with, q))
