@@ -201,36 +201,17 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Result, error) {
 	if !runLexical && !runVector {
 		return nil, nil
 	}
-	var (
-		lp  lexPass
-		vec []scored
-		err error
-	)
-	if lp, vec, err = s.candidates(ctx, q, limit, runLexical, runVector); err != nil {
+	lp, vec, err := s.candidates(ctx, q, limit, runLexical, runVector)
+	if err != nil {
 		return nil, err
 	}
-	pass := PassQuestion
-	if runLexical && len(lp.list) == 0 {
-		// Nothing has the question's words: the lexical leg asks again in WordNet's (synonymText).
-		if alt := synonymText(s.cfg.Thesaurus, q.Text, q.Language); alt != "" {
-			qs := q
-			qs.Text = alt
-			if lp, _, err = s.candidates(ctx, qs, limit, true, false); err != nil {
-				return nil, err
-			}
-			pass = PassSynonyms
-		}
-	}
-	lex := lp.list
-	if runLexical && s.cfg.FeedbackDocs > 0 && len(lex) > 0 {
-		var expanded bool
-		if lex, expanded, err = s.feedback(ctx, q, lp, limit); err != nil {
+	var (
+		lex  []scored
+		pass string
+	)
+	if runLexical {
+		if lex, pass, err = s.lexicalList(ctx, q, lp, limit); err != nil {
 			return nil, err
-		}
-		if expanded && pass == PassSynonyms {
-			pass = PassSynonymsFeedback
-		} else if expanded {
-			pass = PassFeedback
 		}
 	}
 	top := fuse(lex, vec, fusion{method: s.cfg.Fusion, k: s.cfg.RRFK, wLex: s.cfg.LexicalWeight, wVec: s.cfg.VectorWeight})
@@ -255,6 +236,40 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Result, error) {
 		res = res[:q.K]
 	}
 	return res, nil
+}
+
+// lexicalList is the lexical leg's final list and the query it scored (Result.LexicalPass):
+// the first pass lp; when the question's words matched nothing, a pass over their synonyms
+// (synonymText); then, where it applies, pseudo-relevance feedback over either (feedback).
+func (s *Searcher) lexicalList(ctx context.Context, q Query, lp lexPass, limit int) ([]scored, string, error) {
+	pass := PassQuestion
+	if len(lp.list) == 0 {
+		alt := synonymText(s.cfg.Thesaurus, q.Text, q.Language)
+		if alt == "" {
+			return nil, pass, nil
+		}
+		qs := q
+		qs.Text = alt
+		var err error
+		if lp, _, err = s.candidates(ctx, qs, limit, true, false); err != nil {
+			return nil, "", err
+		}
+		pass = PassSynonyms
+	}
+	if s.cfg.FeedbackDocs <= 0 || len(lp.list) == 0 {
+		return lp.list, pass, nil
+	}
+	list, expanded, err := s.feedback(ctx, q, lp, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	switch {
+	case expanded && pass == PassSynonyms:
+		pass = PassSynonymsFeedback
+	case expanded:
+		pass = PassFeedback
+	}
+	return list, pass, nil
 }
 
 // candidates runs the first pass of the legs asked for: in process when the index is caught up,
