@@ -102,6 +102,10 @@ func BenchmarkSearch100k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	withFeedback, err := New(pool, Config{Index: ix, FeedbackDocs: FeedbackDocsOn})
+	if err != nil {
+		b.Fatal(err)
+	}
 	hybrid := benchSearch(s, ModeHybrid)
 	knn := func(q benchQuery) error {
 		_, err := rawKNN(ctx, pool, q)
@@ -121,6 +125,11 @@ func BenchmarkSearch100k(b *testing.B) {
 	vec := benchMeasure(b, "vector/clients=1", 1, queries, benchSearch(s, ModeVector))
 	lexSQL := benchMeasure(b, "lexical_sql/clients=1", 1, queries, benchSearch(sqlOnly, ModeLexical))
 	hybSQL := benchMeasure(b, "hybrid_sql/clients=1", 1, queries, benchSearch(sqlOnly, ModeHybrid))
+	lexFB := benchMeasure(b, "lexical_feedback/clients=1", 1, queries, benchSearch(withFeedback, ModeLexical))
+	hybFB := map[int]benchCell{}
+	for _, c := range []int{1, clientsMax} {
+		hybFB[c] = benchMeasure(b, fmt.Sprintf("hybrid_feedback/clients=%d", c), c, queries, benchSearch(withFeedback, ModeHybrid))
+	}
 
 	recallSet := queries[:min(100, len(queries))]
 	rawRecall, ourRecall := benchRecall(b, pool, s, recallSet)
@@ -140,6 +149,9 @@ func BenchmarkSearch100k(b *testing.B) {
 		lex.qps, ms(lex.p50), vec.qps, ms(vec.p50))
 	fmt.Fprintf(&t, "1 client, SQL BM25 (no index): lexical %.0f QPS (p50 %.2f ms), hybrid %.0f QPS (p50 %.2f ms)\n",
 		lexSQL.qps, ms(lexSQL.p50), hybSQL.qps, ms(hybSQL.p50))
+	fmt.Fprintf(&t, "with --feedback-docs 10: lexical %.0f QPS (p50 %.2f ms) at 1 client; hybrid %.0f QPS (p50 %.2f ms) at 1 client, %.0f QPS (p99 %.2f ms) at %d, ratio to raw kNN %.2f / %.2f\n",
+		lexFB.qps, ms(lexFB.p50), hybFB[1].qps, ms(hybFB[1].p50), hybFB[clientsMax].qps, ms(hybFB[clientsMax].p99), clientsMax,
+		hybFB[1].qps/raw[1].qps, hybFB[clientsMax].qps/raw[clientsMax].qps)
 	fmt.Fprintf(&t, "vector list recall@10 vs exact search: hybrid's (in-process index) %.3f; pgvector HNSW path without the index (ef_search %d) %.3f; raw kNN baseline (ef_search 40) %.3f\n",
 		ourRecall, max(EFSearchDefault, CandidatesFor(benchK)), hnswRecall, rawRecall)
 	st := ix.Stats()
