@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/lorebase/lorebase"
+	"github.com/lorebase/lorebase/internal/wordnettest"
 	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/llm/rerank"
 	"github.com/lorebase/lorebase/retrieval"
@@ -139,21 +140,9 @@ func TestCiteCurated(t *testing.T) {
 	}
 }
 
-func thesaurus(t *testing.T) *wordnet.Thesaurus {
-	t.Helper()
-	th, err := wordnet.Load(wordnet.DefaultDir, 0)
-	if wordnet.IsNotExist(err) {
-		t.Skip("WordNet not installed (scripts/setup.sh installs wordnet-base)")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return th
-}
-
 // The paraphrase of the issue: "kids" is a WordNet synonym of "child", "children" its plural.
 func TestFAQMatchesParaphraseWithWordNet(t *testing.T) {
-	th := thesaurus(t)
+	th := wordnettest.Thesaurus(t)
 	pairs := []retrieval.Result{
 		qa("Are children at risk of catching the flu?", "Yes, children catch the flu more often than adults.", 0),
 		qa("Do you ship to Canada?", "Yes, in 7 to 10 business days.", 0),
@@ -183,7 +172,7 @@ func TestFAQMatchesParaphraseWithWordNet(t *testing.T) {
 
 // Morphology: inflected forms meet their base form (went → go) on either side.
 func TestFAQMorphology(t *testing.T) {
-	th := thesaurus(t)
+	th := wordnettest.Thesaurus(t)
 	m := &faqMatcher{thesaurus: th, synonymWeight: SynonymWeightDefault, threshold: FAQThresholdDefault}
 	a, b := m.analyse("Where did the children go?", "en", true), m.analyse("Where the child went", "en", true)
 	if !b.keys[enStem("child")] || !b.keys[enStem("go")] || !a.keys[enStem("child")] {
@@ -252,11 +241,7 @@ func TestRerankReordersAndFallsBack(t *testing.T) {
 // BenchmarkFAQDecide is the FAQ decision's own cost per message: 20 curated pairs and 8
 // passages analysed with WordNet (the FAQ search itself is a second retrieval query on top).
 func BenchmarkFAQDecide(b *testing.B) {
-	th, err := wordnet.Load(wordnet.DefaultDir, 0)
-	if err != nil {
-		b.Skip("WordNet not installed")
-	}
-	m := &faqMatcher{thesaurus: th, synonymWeight: SynonymWeightDefault, threshold: FAQThresholdDefault}
+	m := &faqMatcher{thesaurus: wordnettest.Thesaurus(b), synonymWeight: SynonymWeightDefault, threshold: FAQThresholdDefault}
 	var pairs, results []retrieval.Result
 	for i := range 20 {
 		pairs = append(pairs, qa("How do I export my messages and contacts to another account number "+strconv.Itoa(i)+"?",
@@ -274,7 +259,7 @@ func BenchmarkFAQDecide(b *testing.B) {
 // The quickstart of the issue, with the default configuration: whichever path answers (the
 // FAQ decision or the passages), the reply is the pair's answer citing its one source.
 func TestQuickstartShippingQuestion(t *testing.T) {
-	for _, th := range []*wordnet.Thesaurus{nil, thesaurus(t)} {
+	for _, th := range []*wordnet.Thesaurus{nil, wordnettest.Thesaurus(t)} {
 		e := configuredEngine(Config{Thesaurus: th}, qa("Do you ship to Canada?", "Yes, in 7 to 10 business days.", 0.3),
 			text("returns.md", "Returns are accepted within 30 days of delivery."))
 		rep := ask(t, e, "How long does shipping to Canada take?")

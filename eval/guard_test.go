@@ -17,6 +17,7 @@ import (
 
 	"github.com/lorebase/lorebase/answer"
 	"github.com/lorebase/lorebase/ingest/chunk"
+	"github.com/lorebase/lorebase/internal/wordnettest"
 	"github.com/lorebase/lorebase/llm/offline"
 	"github.com/lorebase/lorebase/store/storetest"
 	"github.com/lorebase/lorebase/wordnet"
@@ -95,22 +96,14 @@ func setup(t *testing.T, progress Progress) (Deps, *storetest.DB) {
 		Progress: progress}, db
 }
 
-var (
-	thesaurusOnce sync.Once
-	thesaurusData *wordnet.Thesaurus
-)
-
 // thesaurus is WordNet as lorebase eval loads it, or nil when it is not installed (the figures
 // then fall; scripts/setup.sh installs it).
 func thesaurus(t *testing.T) *wordnet.Thesaurus {
-	thesaurusOnce.Do(func() {
-		th, err := wordnet.Load(wordnet.DefaultDir, 0)
-		if err != nil {
-			t.Logf("WordNet not loaded (%v): FAQ matching on exact words only", err)
-		}
-		thesaurusData = th
-	})
-	return thesaurusData
+	th, err := wordnettest.Shared()
+	if err != nil {
+		t.Logf("WordNet not loaded (%v): FAQ matching on exact words only", err)
+	}
+	return th
 }
 
 // extractive tells the engine that setup's chat model is the offline extractive answerer.

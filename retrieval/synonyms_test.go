@@ -2,33 +2,14 @@ package retrieval
 
 import (
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/lorebase/lorebase"
-	"github.com/lorebase/lorebase/wordnet"
+	"github.com/lorebase/lorebase/internal/wordnettest"
 )
-
-var (
-	thesaurusOnce sync.Once
-	thesaurusData *wordnet.Thesaurus
-	thesaurusErr  error
-)
-
-// thesaurus is Debian's WordNet, which scripts/setup.sh installs; tests skip without it.
-func thesaurus(t *testing.T) *wordnet.Thesaurus {
-	thesaurusOnce.Do(func() { thesaurusData, thesaurusErr = wordnet.Load(wordnet.DefaultDir, 0) })
-	if wordnet.IsNotExist(thesaurusErr) {
-		t.Skip("WordNet not installed (wordnet-base)")
-	}
-	if thesaurusErr != nil {
-		t.Fatal(thesaurusErr)
-	}
-	return thesaurusData
-}
 
 func TestSynonymText(t *testing.T) {
-	th := thesaurus(t)
+	th := wordnettest.Thesaurus(t)
 	got := strings.Fields(synonymText(th, "Is Prozac safe for children?", "en"))
 	has := func(w string) bool {
 		for _, g := range got {
@@ -57,7 +38,7 @@ func TestSynonymText(t *testing.T) {
 // words only, and without a thesaurus nothing changes.
 func TestSearchSynonymFallback(t *testing.T) {
 	t.Parallel()
-	th := thesaurus(t)
+	th := wordnettest.Thesaurus(t)
 	e := setup(t)
 	org := e.org(t)
 	it := e.item(t, org, "file", "Leaflets")
