@@ -364,6 +364,18 @@ func TestDecodeVector(t *testing.T) {
 // benchVectorEnv sets BenchmarkVectorScan's organization size (default 100000).
 const benchVectorEnv = "LOREBASE_BENCH_VECTORS"
 
+// embeddedCorpus is the benchmark corpus of n chunks embedded by the offline embedder (the
+// chunks' vectors and the queries'), with an empty organization index that holds vectors of
+// that embedder's key.
+func embeddedCorpus(tb testing.TB, n int) (base, queries [][]float32, o *orgIndex, key vecKey) {
+	c := generateBenchCorpus(n, []float64{1})
+	emb := offline.NewEmbedder(storetest.VectorDims)
+	o = newOrgIndex()
+	o.vecsHeld = true
+	return embedParallel(tb, emb, c.texts), embedParallel(tb, emb, c.queryTexts), o,
+		vecKey{model: offline.ModelName, dims: storetest.VectorDims}
+}
+
 // BenchmarkVectorScan times the in-process vector leg alone (no database) on one organization:
 // 20,000 offline-embedded chunks of the benchmark corpus, repeated with random sign flips of
 // whole vectors' components up to the size asked (the copies keep the hashed vectors' sparsity
@@ -376,13 +388,7 @@ func BenchmarkVectorScan(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv(benchVectorEnv)); err == nil && v > 0 {
 		n = v
 	}
-	c := generateBenchCorpus(20_000, []float64{1})
-	emb := offline.NewEmbedder(storetest.VectorDims)
-	base := embedParallel(b, emb, c.texts)
-	qv := embedParallel(b, emb, c.queryTexts)
-	o := newOrgIndex()
-	o.vecsHeld = true
-	key := vecKey{model: offline.ModelName, dims: storetest.VectorDims}
+	base, qv, o, key := embeddedCorpus(b, 20_000)
 	rng := rand.New(rand.NewSource(5))
 	x := make([]float32, key.dims)
 	for i := 0; i < n; i++ {
@@ -469,13 +475,7 @@ func TestVectorIndexDisabled(t *testing.T) {
 // for the parallel rescoring.
 func TestVectorSearchParallelIsSerial(t *testing.T) {
 	t.Parallel()
-	c := generateBenchCorpus(4000, []float64{1})
-	emb := offline.NewEmbedder(storetest.VectorDims)
-	base := embedParallel(t, emb, c.texts)
-	qv := embedParallel(t, emb, c.queryTexts)
-	o := newOrgIndex()
-	o.vecsHeld = true
-	key := vecKey{model: offline.ModelName, dims: storetest.VectorDims}
+	base, qv, o, key := embeddedCorpus(t, 4000)
 	rng := rand.New(rand.NewSource(9))
 	assistant := uuid.New()
 	const n = vectorParallelMin + 7001 // not a multiple of any goroutine count
